@@ -1,0 +1,226 @@
+"""The autograd engine: how an op is recorded, and how backward walks the record.
+
+Reading order: `Context` (what an op remembers), `Function` (how an op is applied and recorded),
+`unbroadcast` (the one place where broadcasting is undone), `topological_order` and `backward`
+(the chain rule, run from the output back to the leaves).
+
+The ops themselves, each a `Function` with its forward and backward side by side, are in `ops.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import GraphError, ShapeError
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient mode: `no_grad` switches recording off, as `torch.no_grad` does.
+# ---------------------------------------------------------------------------------------------
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when ops are being recorded for backward (the default)."""
+    return _GradMode.enabled
+
+
+class _SetGradMode(contextlib.ContextDecorator):
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_GradMode.enabled)
+        _GradMode.enabled = self._enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _GradMode.enabled = self._previous.pop()
+
+
+class no_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
+    """Context manager and decorator: ops inside it are not recorded, their results need no grad.
+
+    >>> with no_grad():
+    ...     y = w * 2          # y.requires_grad is False, nothing is kept for backward
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
+    """Context manager and decorator: switches recording back on inside a `no_grad` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording an op
+# ---------------------------------------------------------------------------------------------
+class Context:
+    """What one applied op remembers for its backward, like PyTorch's `ctx`.
+
+    `parents` are the input tensors, `needs_input_grad` says which of them need a gradient (so a
+    backward can skip the others), `saved_tensors` holds the arrays the backward rule needs. Ops
+    may keep other small facts on it too (`ctx.dim`, `ctx.shape`). After backward, `release()`
+    drops all of it, so the graph's memory is freed as soon as the output is.
+    """
+
+    def __init__(self, op: type[Function], parents: tuple[Tensor, ...]) -> None:
+        self.op = op
+        self.parents = parents
+        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.saved_tensors: tuple[Any, ...] = ()
+        self.released = False
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    @property
+    def name(self) -> str:
+        return self.op.__name__
+
+    def release(self) -> None:
+        """Forget the inputs and saved arrays; a later backward through this op is an error."""
+        op = self.op
+        self.__dict__.clear()
+        self.op, self.parents, self.needs_input_grad = op, (), ()
+        self.saved_tensors, self.released = (), True
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward{' (released)' if self.released else ''}>"
+
+
+class Function:
+    """Base of every primitive op: `forward` on arrays, `backward` giving one gradient per input.
+
+    `forward(ctx, *arrays, **params)` computes the output array and saves what backward needs.
+    `backward(ctx, grad)` receives the gradient of the output and returns one gradient per input
+    (`None` where `ctx.needs_input_grad` is False). It may return gradients in the broadcast
+    output shape: the engine reduces them with `unbroadcast`. This is the shape of PyTorch's
+    `torch.autograd.Function`, except that here forward and backward see NumPy arrays.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on tensors; record it when grad mode is on and any input requires grad."""
+        ctx = Context(cls, inputs)
+        out = cls.forward(ctx, *[t.data for t in inputs], **params)
+        record = _GradMode.enabled and any(ctx.needs_input_grad)
+        return inputs[0]._result(out, ctx if record else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Undoing broadcasting: the only place in the engine that does it.
+# ---------------------------------------------------------------------------------------------
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "op") -> np.ndarray:
+    """Sum `grad` down to `shape`, undoing NumPy broadcasting.
+
+    Broadcasting copied the input along added leading dims and along its size-1 dims; each copy
+    received part of the gradient, so the input's gradient is the sum over those dims.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ShapeError(
+            f"{op_name} backward returned a gradient of shape {grad.shape} for an input of shape "
+            f"{shape}: it has fewer dims than the input"
+        )
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if ones:
+        grad = grad.sum(axis=ones, keepdims=True)
+    if grad.shape != shape:
+        raise ShapeError(
+            f"{op_name} backward returned a gradient that does not reduce to the input's shape "
+            f"{shape} (got {grad.shape} after unbroadcasting)"
+        )
+    return grad
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward pass
+# ---------------------------------------------------------------------------------------------
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor `root` depends on (that requires grad), each listed before its inputs.
+
+    An explicit stack instead of recursion, so a graph of any depth works. A tensor is appended
+    after all its inputs (post-order), and the list is reversed at the end.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx is not None:
+            if ctx.released:
+                raise GraphError(
+                    f"Trying to backward through the graph a second time: the graph behind "
+                    f"{ctx.name} was released by an earlier backward(). Call backward("
+                    f"retain_graph=True) the first time if you need to backward twice."
+                )
+            for parent in ctx.parents:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Apply the chain rule from `root` (whose gradient is `grad`) back to every leaf.
+
+    Gradients are collected per tensor in a dict, summed when a tensor feeds several ops, and
+    handed to that tensor's op once all its consumers are done, which the topological order
+    guarantees. Leaves (and tensors that asked for `retain_grad()`) accumulate into `.grad`.
+    """
+    order = topological_order(root)
+    grads: dict[int, np.ndarray] = {id(root): grad}
+    for node in order:
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        ctx = node._ctx
+        if ctx is None or node._retains_grad:
+            node._accumulate_grad(g)
+        if ctx is None:
+            continue
+        input_grads = ctx.op.backward(ctx, g)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        for parent, pg in zip(ctx.parents, input_grads, strict=True):
+            if pg is None or not parent.requires_grad:
+                continue
+            pg = unbroadcast(np.asarray(pg), parent.shape, ctx.name)
+            if pg.dtype != parent.dtype:  # an op mixing dtypes sends each input its own dtype
+                pg = pg.astype(parent.dtype)
+            key = id(parent)
+            grads[key] = grads[key] + pg if key in grads else pg
+        if not retain_graph:
+            ctx.release()

@@ -1,0 +1,100 @@
+"""`gradcheck`: hold the gradients backward computes against central differences, in float64."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .autograd import no_grad
+from .errors import GradcheckError
+from .tensor import Tensor
+
+
+def gradcheck(
+    fn: Callable[..., Tensor | Sequence[Tensor]],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the gradient of `fn` for every element of every input that requires grad.
+
+    The inputs are copied to float64 (tensors keep their `requires_grad`; arrays and lists are
+    checked). With `v` a fixed random array shaped like the output (seeded by `seed`), the
+    analytic gradient is what `out.backward(v)` puts in `.grad`, and the numeric one is
+
+        (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps),   f(x) = Σ v · fn(x),
+
+    one element `i` at a time. A random `v` rather than `.sum()`, because summing hides mistakes
+    that transpose or mix up the output's elements. They agree when
+    |analytic − numeric| ≤ atol + rtol·|numeric| for every element.
+
+    Returns True, or raises GradcheckError naming the input, the element and both values
+    (returns False instead when `raise_exception=False`).
+    """
+    tensors = [_float64_copy(x) for x in inputs]
+    checked = [i for i, t in enumerate(tensors) if t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad, so there is no gradient to check")
+
+    outputs = _as_outputs(fn(*tensors))
+    rng = np.random.default_rng(seed)
+    upstream = [rng.standard_normal(out.shape) for out in outputs]
+    for out, v in zip(outputs, upstream):
+        if out.requires_grad:
+            out.backward(v, retain_graph=True)
+
+    def projected(*args: Tensor) -> float:
+        with no_grad():
+            outs = _as_outputs(fn(*args))
+        return sum(float(np.sum(v * out.data)) for out, v in zip(outs, upstream))
+
+    for i in checked:
+        x = tensors[i]
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
+        numeric = np.empty(x.shape)
+        for index in np.ndindex(*x.shape):
+            original = x.data[index]
+            x.data[index] = original + eps
+            f_plus = projected(*tensors)
+            x.data[index] = original - eps
+            f_minus = projected(*tensors)
+            x.data[index] = original
+            numeric[index] = (f_plus - f_minus) / (2 * eps)
+        bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
+        if bad.any():
+            if not raise_exception:
+                return False
+            where = tuple(int(k) for k in np.argwhere(bad)[0])
+            raise GradcheckError(
+                f"gradcheck failed for input {i} (shape {x.shape}) at element {where}: "
+                f"analytic {analytic[where]!r}, numeric {numeric[where]!r} "
+                f"(|difference| {abs(analytic[where] - numeric[where]):.3g} > atol + rtol·|numeric|"
+                f" = {atol + rtol * abs(numeric[where]):.3g}); {int(bad.sum())} of {bad.size} "
+                "elements disagree"
+            )
+    return True
+
+
+def _float64_copy(x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        if x.dtype.kind != "f":
+            return x
+        return Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad)
+    array = np.asarray(x)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"gradcheck: an input of type {type(x).__name__} is not numeric")
+    if array.dtype.kind != "f":
+        return Tensor(array)
+    return Tensor(array, dtype=np.float64, requires_grad=True)
+
+
+def _as_outputs(result: Tensor | Sequence[Tensor]) -> tuple[Tensor, ...]:
+    outputs = tuple(result) if isinstance(result, list | tuple) else (result,)
+    if not all(isinstance(out, Tensor) for out in outputs):
+        raise TypeError("gradcheck: fn must return a Tensor or a tuple of Tensors")
+    return outputs

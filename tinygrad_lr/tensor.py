@@ -1,0 +1,522 @@
+"""`Tensor`: a NumPy array that records the ops applied to it, for `backward()` to differentiate.
+
+Every method here is thin: it checks the arguments in the user's terms, then applies a primitive
+op from `ops.py` (or composes several, like `mean`). The engine itself is in `autograd.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import autograd, ops
+from .autograd import Context, Function
+from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, is_floating, result_dtype
+from .errors import DtypeError, GraphError, ShapeError
+
+Dims = int | Sequence[int] | None
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Like `torch.tensor`: a NumPy float array keeps its dtype, Python floats and lists of them
+    become float32, integer data stays integer and cannot require grad.
+
+    >>> w = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    Tensor([[2. 4.]], dtype=float32)
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_retains_grad", "data", "grad", "name")
+    __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
+
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data: np.ndarray = as_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.name = name
+        self._ctx: Context | None = None
+        self._requires_grad = False
+        self._retains_grad = False
+        self.requires_grad = requires_grad
+
+    def _result(self, data: Any, ctx: Context | None) -> Tensor:
+        """A new tensor holding an op's output; `ctx` is its record, None when not recorded."""
+        out = Tensor.__new__(Tensor)
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        out.grad, out.name, out._ctx = None, None, ctx
+        out._requires_grad, out._retains_grad = ctx is not None, False
+        return out
+
+    # --- attributes, as in PyTorch -------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not is_floating(self.data.dtype):
+            raise DtypeError(
+                f"only floating-point tensors can require grad, this one is {self.data.dtype}: "
+                "a gradient needs values that can change continuously. Convert it first, "
+                "for example Tensor(data, dtype=np.float64, requires_grad=True)."
+            )
+        if not value and self._ctx is not None:
+            raise GraphError(
+                "requires_grad can only be changed on leaf tensors; use .detach() to get a "
+                "tensor that does not require grad"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def grad_fn(self) -> Context | None:
+        """The record of the op that made this tensor (None for leaves and untracked results)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op: the ones whose `.grad` backward fills."""
+        return self._ctx is None
+
+    def retain_grad(self) -> None:
+        """Ask backward to fill `.grad` on this non-leaf tensor too, as in PyTorch."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied). Unlike PyTorch, allowed with requires_grad."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item() needs a tensor with one element, this one has shape {self.shape} "
+                f"({self.data.size} elements)"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data (shared) that is cut from the graph."""
+        return self._result(self.data, None)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (used on gradients: `w.grad.zero_()`)."""
+        self.data[...] = 0
+        return self
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=" ", prefix="Tensor(", precision=4)
+        extras = [f"dtype={self.dtype}"]
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                "use .any() or .all() on .data"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__  # defining __eq__ below would otherwise remove it
+
+    # --- backward ------------------------------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires grad.
+
+        `gradient` is dL/d(self); it may be omitted only for a one-element tensor (it is then 1).
+        Results are added to each leaf's `.grad` (zero it between steps). The graph is released
+        afterwards unless `retain_graph=True`.
+        """
+        if not self.requires_grad:
+            raise GraphError(
+                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                "nothing it depends on has requires_grad=True"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise GraphError(
+                    f"grad can be implicitly created only for scalar outputs; this tensor has "
+                    f"shape {self.shape}: pass backward(gradient=...) of that shape, or reduce "
+                    "it first (for example .sum())"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, self.dtype)
+            if grad.shape != self.shape:
+                raise ShapeError(
+                    f"backward: gradient has shape {grad.shape} but the tensor has shape "
+                    f"{self.shape}; they must be the same"
+                )
+        autograd.backward(self, grad, retain_graph)
+
+    def _accumulate_grad(self, g: np.ndarray) -> None:
+        if self.grad is None:  # a copy: the same array may be handed to several inputs
+            self.grad = Tensor._result(self, np.array(g, dtype=self.dtype), None)
+        else:
+            self.grad.data += g
+
+    # --- binary elementwise ops ----------------------------------------------------------------
+    def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
+        """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
+        if isinstance(other, np.ndarray | list | tuple):
+            other = Tensor(other)
+        if isinstance(other, Tensor):
+            rank = DIMENSIONED if other.ndim else ZERO_DIM
+        else:  # a Python or NumPy number: it takes the tensor's dtype when of the same category
+            other = Tensor(other, dtype=np.asarray(other).dtype)
+            rank = SCALAR
+        own = (self.dtype, DIMENSIONED if self.ndim else ZERO_DIM)
+        dtype = self.dtype if other.dtype == self.dtype else result_dtype(own, (other.dtype, rank))
+        a = self if self.dtype == dtype else self.to(dtype)
+        b = other if other.dtype == dtype else other.to(dtype)
+        return (b, a) if reverse else (a, b)
+
+    def _binary(self, op: type[Function], other: Any, reverse: bool = False) -> Tensor:
+        a, b = self._operands(other, reverse)
+        try:
+            return op.apply(a, b)
+        except ValueError as error:
+            if isinstance(error, ShapeError):
+                raise
+            _check_broadcast(op.__name__, a.shape, b.shape)
+            raise
+
+    def __add__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return self._binary(ops.Add, other, reverse=True)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._binary(ops.Sub, other, reverse=True)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return self._binary(ops.Mul, other, reverse=True)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        a, b = self._operands(other)
+        if not is_floating(a.dtype):  # true division of integers gives floats, as in PyTorch
+            return a.float()._binary(ops.Div, b.float())
+        return a._binary(ops.Div, b)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        b, a = self._operands(other)
+        return a.__truediv__(b)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return self._binary(ops.Pow, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return self._binary(ops.Pow, other, reverse=True)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        a, b = self._operands(other)
+        _check_matmul(a.shape, b.shape)
+        return ops.MatMul.apply(a, b)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        b, a = self._operands(other)
+        return a.__matmul__(b)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    add, sub, mul, div, pow, matmul, neg = (
+        __add__,
+        __sub__,
+        __mul__,
+        __truediv__,
+        __pow__,
+        __matmul__,
+        __neg__,
+    )
+
+    # Comparisons give bool tensors, never recorded (they have no gradient).
+    def _compare(self, other: Any, compare: Any) -> Tensor:
+        other = other.data if isinstance(other, Tensor) else other
+        return self._result(compare(self.data, other), None)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    # --- unary ops -----------------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.ReLU.apply(self)
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor converted to `dtype` (recorded, so gradients flow back in the old dtype)."""
+        dtype = np.dtype(dtype)
+        return self if dtype == self.dtype else ops.Cast.apply(self, dtype=dtype)
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    # --- reductions ----------------------------------------------------------------------------
+    def sum(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Sum over `dim` (an int, a sequence of ints, or None for all dims)."""
+        return ops.Sum.apply(self, axes=self._dims(dim, "sum"), keepdim=keepdim)
+
+    def mean(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Mean over `dim`: the sum divided by the number of elements summed."""
+        axes = self._dims(dim, "mean")
+        count = int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdim) / count
+
+    def max(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Largest value over `dim`; ties share the gradient evenly.
+
+        This is PyTorch's `amax`. PyTorch's `max(dim)` also returns the indices (and sends the
+        whole gradient to one of them); here use `argmax(dim)` for the indices.
+        """
+        if self.data.size == 0:
+            raise ShapeError(f"max() of an empty tensor (shape {self.shape})")
+        return ops.Max.apply(self, axes=self._dims(dim, "max"), keepdim=keepdim)
+
+    amax = max
+
+    def min(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Smallest value over `dim`, as `-(-x).max(dim)`; ties share the gradient evenly."""
+        return -(-self).max(dim, keepdim)
+
+    amin = min
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest value along `dim` (of the flattened tensor when None); no grad."""
+        if dim is None or self.ndim == 0:
+            self._dims(dim, "argmax")
+            return self._result(np.asarray(self.data.argmax()), None)
+        axis = self._dim(dim, "argmax")
+        return self._result(self.data.argmax(axis=axis, keepdims=keepdim), None)
+
+    def _dims(self, dim: Dims, op: str) -> tuple[int, ...]:
+        """`dim` as a tuple of non-negative axes; None or an empty sequence mean all dims."""
+        if dim is None:
+            return tuple(range(self.ndim))
+        dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+        if not dims:
+            return tuple(range(self.ndim))
+        axes = {self._dim(d, op) for d in dims}
+        return tuple(sorted(axes)) if self.ndim else ()
+
+    def _dim(self, dim: int, op: str, extra: int = 0) -> int:
+        """`dim` as a non-negative axis; as in PyTorch, a 0-d tensor accepts dim 0 and -1."""
+        n = self.ndim + extra
+        low, high = (-n, n - 1) if n else (-1, 0)
+        if not low <= dim <= high:
+            raise ShapeError(
+                f"{op}: dim {dim} is out of range for a tensor of shape {self.shape} "
+                f"(expected a dim in [{low}, {high}])"
+            )
+        return int(dim) % n if n else 0
+
+    # --- movement ------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape; one dim may be -1 (inferred)."""
+        if len(shape) == 1 and not isinstance(shape[0], int | np.integer):
+            shape = tuple(shape[0])
+        shape = tuple(int(s) for s in shape)
+        try:
+            np.empty(self.shape, dtype=bool).reshape(shape)
+        except ValueError:
+            raise ShapeError(
+                f"reshape: cannot reshape a tensor of shape {self.shape} ({self.data.size} "
+                f"elements) into shape {shape}"
+            ) from None
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def permute(self, *dims: Any) -> Tensor:
+        """The dims reordered: result dim i is this tensor's dim `dims[i]`."""
+        if len(dims) == 1 and not isinstance(dims[0], int | np.integer):
+            dims = tuple(dims[0])
+        axes = tuple(self._dim(d, "permute") for d in dims)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ShapeError(
+                f"permute: {tuple(dims)} is not an ordering of the {self.ndim} dims of a tensor "
+                f"of shape {self.shape}"
+            )
+        return ops.Permute.apply(self, dims=axes)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dims, as `torch.transpose(x, dim0, dim1)`."""
+        if self.ndim < 2:
+            self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
+            return self
+        dims = list(range(self.ndim))
+        a, b = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
+        dims[a], dims[b] = dims[b], dims[a]
+        return self.permute(dims)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - named as in PyTorch
+        """All dims reversed (for a matrix, its transpose)."""
+        return self if self.ndim < 2 else self.permute(tuple(reversed(range(self.ndim))))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A size-1 dim inserted at `dim`."""
+        axis = self._dim(dim, "unsqueeze", extra=1)
+        return self.reshape((*self.shape[:axis], 1, *self.shape[axis:]))
+
+    def squeeze(self, dim: Dims = None) -> Tensor:
+        """Size-1 dims removed: all of them, or those in `dim` (others are left as they are)."""
+        axes = self._dims(dim, "squeeze") if dim is not None else range(self.ndim)
+        drop = {a for a in axes if self.ndim and self.shape[a] == 1}
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in drop))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = self._dim(start_dim, "flatten"), self._dim(end_dim, "flatten")
+        return self.reshape((*self.shape[:start], -1, *self.shape[end + 1 :]))
+
+    # --- indexing ------------------------------------------------------------------------------
+    def __getitem__(self, index: Any) -> Tensor:
+        """NumPy indexing: ints, slices, None, Ellipsis, integer or boolean arrays/tensors.
+
+        Integer arrays gather (`logp[np.arange(n), target]`); their gradient scatters back and
+        adds up where an index repeats.
+        """
+        index = _as_index(index)
+        try:
+            return ops.Index.apply(self, index=index)
+        except IndexError as error:
+            raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+
+
+def _as_index(index: Any) -> Any:
+    """Tensors and lists inside an index become NumPy arrays; integer or bool only."""
+    if isinstance(index, tuple):
+        return tuple(_as_index(i) for i in index)
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
+        raise IndexError(
+            f"tensors used as indices must hold integers or bools, this one holds {index.dtype}"
+        )
+    return index
+
+
+def _check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    """Raise a ShapeError that names both shapes when they cannot broadcast together."""
+    for i, (m, n) in enumerate(zip(reversed(a), reversed(b))):
+        if m != n and 1 not in (m, n):
+            raise ShapeError(
+                f"{op}: shapes {a} and {b} cannot be broadcast together: their dim {-i - 1} is "
+                f"{m} in one and {n} in the other (sizes must be equal, or one of them 1)"
+            )
+
+
+def _check_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    """Raise a ShapeError that names both shapes when `a @ b` is not defined."""
+    if not a or not b:
+        raise ShapeError(f"matmul: both operands need at least 1 dim, got shapes {a} and {b}")
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != inner_b:
+        raise ShapeError(
+            f"matmul: shapes {a} and {b} cannot be multiplied: the last dim of the first "
+            f"({a[-1]}) must equal the {'only' if len(b) == 1 else 'second-to-last'} dim of the "
+            f"second ({inner_b})"
+        )
+    try:
+        np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"matmul: shapes {a} and {b} cannot be multiplied: their batch dims {a[:-2]} and "
+            f"{b[:-2]} do not broadcast"
+        ) from None
