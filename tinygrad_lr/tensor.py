@@ -218,6 +218,9 @@ class Tensor:
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
+        if type(other) in (float, int) and self.data.dtype.kind == "f":  # the common case, fast
+            other = self._result(np.asarray(other, dtype=self.data.dtype), None)
+            return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
             other = Tensor(other)
         if isinstance(other, Tensor):
