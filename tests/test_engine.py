@@ -185,8 +185,8 @@ def test_no_grad_works_as_a_decorator_and_survives_exceptions():
         return w * 2
 
     assert not step().requires_grad
-    with pytest.raises(ZeroDivisionError), no_grad():
-        1 / 0
+    with pytest.raises(KeyError), no_grad():
+        {}["missing"]
     assert (w * 2).requires_grad
 
 

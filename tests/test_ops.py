@@ -139,10 +139,10 @@ def test_max_ties_split_the_gradient_evenly_like_torch_amax(values):
     check_op(lambda t: t.max(), x, run_gradcheck=False)
 
 
-def test_reductions_of_a_0d_tensor_match_torch():
-    for dim in (0, -1):
-        check_op(lambda x: x.sum(dim=dim), ())
-        check_op(lambda x: x.mean(dim=dim, keepdim=True), ())
+@pytest.mark.parametrize("dim", [0, -1])
+def test_reductions_of_a_0d_tensor_match_torch(dim):
+    check_op(lambda x: x.sum(dim=dim), ())
+    check_op(lambda x: x.mean(dim=dim, keepdim=True), ())
 
 
 @pytest.mark.parametrize(
