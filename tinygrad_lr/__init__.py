@@ -1,21 +1,39 @@
 """tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works."""
 
+from . import functional, nn, optim
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
-from .errors import DtypeError, GradcheckError, GraphError, ShapeError
+from .errors import (
+    CheckpointError,
+    DtypeError,
+    GradcheckError,
+    GraphError,
+    ShapeError,
+    StateDictError,
+)
 from .gradcheck import gradcheck
+from .nn import manual_seed
+from .serialization import load, save
 from .tensor import Tensor
 
 __all__ = [
+    "CheckpointError",
     "Context",
     "DtypeError",
     "Function",
     "GradcheckError",
     "GraphError",
     "ShapeError",
+    "StateDictError",
     "Tensor",
     "enable_grad",
+    "functional",
     "gradcheck",
     "is_grad_enabled",
+    "load",
+    "manual_seed",
+    "nn",
     "no_grad",
+    "optim",
+    "save",
 ]
 __version__ = "0.1.0"

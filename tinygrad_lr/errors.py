@@ -19,3 +19,11 @@ class GraphError(RuntimeError):
 
 class GradcheckError(RuntimeError):
     """An analytic gradient that disagrees with central differences (see `gradcheck`)."""
+
+
+class StateDictError(RuntimeError):
+    """A state dict that does not fit the model: missing or unexpected keys, wrong shapes."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that cannot be read: truncated, foreign, or holding Python objects."""
