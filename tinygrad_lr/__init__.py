@@ -4,6 +4,7 @@ from . import functional, nn, optim
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
 from .errors import (
     CheckpointError,
+    DimError,
     DtypeError,
     GradcheckError,
     GraphError,
@@ -18,6 +19,7 @@ from .tensor import Tensor
 __all__ = [
     "CheckpointError",
     "Context",
+    "DimError",
     "DtypeError",
     "Function",
     "GradcheckError",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DtypeError
+from .errors import DtypeError, ShapeError
 
 DEFAULT_FLOAT = np.dtype(np.float32)
 _PYTHON_SCALAR_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: DEFAULT_FLOAT}
@@ -40,14 +40,16 @@ def is_floating(dtype: np.dtype) -> bool:
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """A new NumPy array holding `data`, with the dtype `Tensor(data)` should have."""
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-    elif not isinstance(data, np.ndarray | np.generic):
-        kind = np.asarray(data).dtype
-        dtype = DEFAULT_FLOAT if kind.kind == "f" else None
     try:
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+        elif not isinstance(data, np.ndarray | np.generic):
+            kind = np.asarray(data).dtype
+            dtype = DEFAULT_FLOAT if kind.kind == "f" else None
         array = np.array(data, dtype=dtype)
-    except (TypeError, ValueError) as error:
+    except ValueError as error:  # a ragged nested list, most often
+        raise ShapeError(f"cannot make a tensor from this {type(data).__name__}: {error}") from None
+    except TypeError as error:
         raise DtypeError(f"cannot make a tensor from {type(data).__name__}: {error}") from None
     category(array.dtype)  # refuses object, string and complex arrays with a clear message
     return array

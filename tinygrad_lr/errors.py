@@ -9,6 +9,10 @@ class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit together: a failed broadcast, a matmul, a wrong `gradient`."""
 
 
+class DimError(ShapeError, IndexError):
+    """A `dim` argument out of range or repeated (PyTorch raises IndexError for the first)."""
+
+
 class DtypeError(TypeError, RuntimeError):
     """A dtype that cannot do what was asked, such as an integer tensor that should require grad."""
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import autograd, ops
 from .autograd import Context, Function
 from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, is_floating, result_dtype
-from .errors import DtypeError, GraphError, ShapeError
+from .errors import DimError, DtypeError, GraphError, ShapeError
 
 Dims = int | Sequence[int] | None
 
@@ -142,7 +142,9 @@ class Tensor:
         return self
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if dtype is None:
+            return self.data.copy() if copy else self.data
+        return self.data.astype(dtype, copy=bool(copy))
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=" ", prefix="Tensor(", precision=4)
@@ -273,10 +275,17 @@ class Tensor:
         return a.__truediv__(b)
 
     def __pow__(self, other: Any) -> Tensor:
-        return self._binary(ops.Pow, other)
+        a, b = self._operands(other)
+        if b.dtype.kind in "iu" and (b.data < 0).any():
+            raise DtypeError(
+                "integers to negative integer powers are not allowed: convert the base to "
+                "float first, for example x.float() ** -1"
+            )
+        return a._binary(ops.Pow, b)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return self._binary(ops.Pow, other, reverse=True)
+        b, a = self._operands(other)
+        return a.__pow__(b)
 
     def __matmul__(self, other: Any) -> Tensor:
         a, b = self._operands(other)
@@ -302,7 +311,12 @@ class Tensor:
 
     # Comparisons give bool tensors, never recorded (they have no gradient).
     def _compare(self, other: Any, compare: Any) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
+        if isinstance(other, Tensor):
+            other = other.data
+        elif not isinstance(other, np.ndarray | np.generic | int | float | list | tuple):
+            return NotImplemented  # so `tensor == None` is False, as in PyTorch
+        other = np.asarray(other)
+        _check_broadcast(compare.__name__, self.shape, other.shape)
         return self._result(compare(self.data, other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -391,7 +405,13 @@ class Tensor:
         dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
         if not dims:
             return tuple(range(self.ndim))
-        axes = {self._dim(d, op) for d in dims}
+        axes = [self._dim(d, op) for d in dims]
+        if len(set(axes)) < len(axes):
+            repeated = next(a for a in axes if axes.count(a) > 1)
+            raise DimError(
+                f"{op}: dim {repeated} appears multiple times in dims {dims} "
+                f"(tensor of shape {self.shape})"
+            )
         return tuple(sorted(axes)) if self.ndim else ()
 
     def _dim(self, dim: int, op: str, extra: int = 0) -> int:
@@ -399,7 +419,7 @@ class Tensor:
         n = self.ndim + extra
         low, high = (-n, n - 1) if n else (-1, 0)
         if not low <= dim <= high:
-            raise ShapeError(
+            raise DimError(
                 f"{op}: dim {dim} is out of range for a tensor of shape {self.shape} "
                 f"(expected a dim in [{low}, {high}])"
             )
