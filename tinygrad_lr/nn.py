@@ -88,9 +88,15 @@ class Module:
             yield p
 
     def modules(self) -> Iterator[Module]:
-        yield self
-        for _, child in self.named_children():
-            yield from child.modules()
+        """This module and every module inside it, each once even when shared."""
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) not in seen:
+                seen.add(id(module))
+                yield module
+                stack.extend(reversed([child for _, child in module.named_children()]))
 
     # --- training helpers ----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -127,9 +133,10 @@ class Module:
         """Parameter name → a copy of its values, as NumPy arrays.
 
         Copies, where PyTorch's share memory with the parameters: a state dict taken before
-        training still holds the values of that moment.
+        training still holds the values of that moment. A parameter shared by two modules
+        appears under both names, as in PyTorch.
         """
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        return OrderedDict((name, p.data.copy()) for name, p in self._all_parameters(""))
 
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters (keeping their dtype). Values may be anything
@@ -137,7 +144,7 @@ class Module:
 
         With `strict`, missing or unexpected keys are an error; a wrong shape always is.
         """
-        own = dict(self.named_parameters())
+        own = dict(self._all_parameters(""))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []

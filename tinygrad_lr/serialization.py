@@ -34,7 +34,7 @@ def save(state_dict: dict[str, Any], path: str | os.PathLike[str]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            _write_npz(f, arrays)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal mode
@@ -52,23 +52,39 @@ def load(path: str | os.PathLike[str]) -> OrderedDict[str, np.ndarray]:
     """
     path = Path(path)
     try:
-        contents = np.load(path, allow_pickle=False)
-        if not isinstance(contents, np.lib.npyio.NpzFile):
-            raise CheckpointError(f"{path} holds a single array, not a saved state dict")
-        with contents:
-            return OrderedDict((key, contents[key]) for key in contents.files)
+        with open(path, "rb") as f:  # ours to close, whatever np.load does on a bad file
+            contents = np.load(f, allow_pickle=False)
+            if not isinstance(contents, np.lib.npyio.NpzFile):
+                raise CheckpointError(f"{path} holds a single array, not a saved state dict")
+            with contents:
+                foreign = [n for n in contents.zip.namelist() if not n.endswith(".npy")]
+                if foreign:
+                    raise CheckpointError(
+                        f"{path} is a zip file but not a saved state dict: it holds "
+                        f"{foreign[0]!r}, which is not a NumPy array (a PyTorch checkpoint?)"
+                    )
+                return OrderedDict((key, contents[key]) for key in contents.files)
     except (FileNotFoundError, IsADirectoryError, PermissionError, CheckpointError):
         raise
     except ValueError as error:
-        if "allow_pickle" in str(error):
+        if "Object arrays" in str(error):
             raise CheckpointError(
                 f"{path} holds Python objects; loading it would need pickle, which is refused"
             ) from None
-        raise CheckpointError(f"{path} is not a readable state dict file: {error}") from None
+        raise CheckpointError(f"{path} is not a saved state dict: it is not an .npz file") from None
     except (zipfile.BadZipFile, EOFError, OSError) as error:
         raise CheckpointError(
             f"{path} is not a readable state dict file (truncated or not an .npz): {error}"
         ) from None
+
+
+def _write_npz(f: Any, arrays: dict[str, np.ndarray]) -> None:
+    """The .npz layout np.load reads: a zip of `<key>.npy` files. Written by hand rather than
+    with np.savez, whose keyword arguments would swallow keys like "file" or "allow_pickle"."""
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key, array in arrays.items():
+            with archive.open(key + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
 def _umask() -> int:
