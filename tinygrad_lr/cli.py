@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -35,6 +36,54 @@ def demo(seed: int) -> None:
     print("gradcheck of the loss against central differences:", ok)
 
 
+def lesson_command(args: argparse.Namespace) -> int:
+    from . import lesson_report
+
+    df, description = lesson_report.load_data(args.data, args.seed)
+    p, parts = lesson_report.run_lesson(df, args.seed, args.lr, args.epochs)
+    print(lesson_report.report(p, parts, description))
+    paths = lesson_report.write_pictures(df, p, parts, args.out)
+    print(f"\nPictures written to {args.out}: " + ", ".join(path.name for path in paths))
+    return 0
+
+
+def parity_command(args: argparse.Namespace) -> int:
+    from . import lesson, lesson_report, parity
+
+    df, description = lesson_report.load_data(args.data, args.seed)
+    p, parts = lesson_report.run_lesson(df, args.seed, args.lr, args.epochs)
+    lesson.np.random.seed(args.seed)
+    W0, b0 = lesson.init_numpy_weights(p.X_train.shape[1], len(p.encoder))
+    text, checks = parity.gradient_tables(p, W0, b0)
+    checks += parity.trained_checks(parts)
+    print(f"Data: {description}{text}\n")
+    print(f"Largest differences (weights trained {args.epochs} epochs, lr {args.lr})")
+    print(parity.checks_table(checks))
+    failed = [c for c in checks if not c.ok]
+    if lesson.torch_or_none() is None:
+        print("PyTorch is not installed: its column is left out.")
+    print(f"\n{len(checks) - len(failed)} of {len(checks)} checks within tolerance")
+    return 1 if failed else 0
+
+
+def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default="synthetic",
+        metavar="synthetic|lesson|PATH",
+        help="the data set: 'synthetic' (default, made offline by make_tumors), 'lesson' "
+        "(download the lesson's CSV, checksum checked) or a path to that CSV",
+    )
+    parser.add_argument("--epochs", type=int, default=50, help="training epochs (default 50)")
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1234,
+        help="seed of the shuffle, the splits and the initial weights (default 1234, the lesson's)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tinygrad-lr",
@@ -45,7 +94,37 @@ def main(argv: list[str] | None = None) -> int:
         "demo", help="train a tiny weighted softmax classifier and gradcheck its loss"
     )
     demo_parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    lesson_parser = commands.add_parser(
+        "lesson",
+        help="run the logistic-regression lesson three ways (NumPy, tinygrad_lr, PyTorch)",
+        description="Run the lesson: a softmax classifier on the tumour data set, trained by the "
+        "hand-derived NumPy code, by tinygrad_lr and by PyTorch from the same weights. Part 1 is "
+        "the lesson's NumPy model (gradient descent), part 2 its PyTorch model (class-weighted "
+        "loss, Adam). Prints split sizes, class weights, loss and accuracy every 10 epochs per "
+        "implementation, the largest weight difference, test metrics, the lesson's inference "
+        "example and unstandardised weights; writes PNG pictures to --out. Without PyTorch its "
+        "column is left out.",
+    )
+    _add_lesson_options(lesson_parser)
+    lesson_parser.add_argument(
+        "--out",
+        default="lesson_output",
+        type=Path,
+        help="folder for the PNG pictures (default ./lesson_output)",
+    )
+    parity_parser = commands.add_parser(
+        "parity",
+        help="compare the lesson model's gradients: hand-derived, autograd, PyTorch, numeric",
+        description="Print the gradient of every parameter of the lesson's model from the "
+        "hand-derived formulas, tinygrad_lr's autograd, PyTorch and central differences, in "
+        "float64 and float32, unweighted and class-weighted, and the largest difference between "
+        "the trained weights. Exits with status 1 when a difference is over its tolerance.",
+    )
+    _add_lesson_options(parity_parser)
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.seed)
-    return 0
+        return 0
+    if args.command == "lesson":
+        return lesson_command(args)
+    return parity_command(args)
