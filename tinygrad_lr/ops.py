@@ -191,7 +191,8 @@ class Sum(Function):
 class Max(Function):
     """z = max over `axes` of x;  dx = g / k at each of the k elements equal to the max, else 0
 
-    Ties share the gradient evenly, as in PyTorch's `amax` (and `max()` without a dim).
+    Ties share the gradient evenly, as in PyTorch's `amax` (and in `max()` without a dim, except
+    that with a NaN present PyTorch's `max()` sends the gradient to the NaN, and this gives NaN).
     """
 
     @staticmethod

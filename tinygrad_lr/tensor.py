@@ -476,7 +476,11 @@ class Tensor:
 
     def squeeze(self, dim: Dims = None) -> Tensor:
         """Size-1 dims removed: all of them, or those in `dim` (others are left as they are)."""
-        axes = self._dims(dim, "squeeze") if dim is not None else range(self.ndim)
+        if dim is None:
+            axes = range(self.ndim)
+        else:  # unlike in a reduction, an empty `dim` here means no dim at all
+            dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+            axes = [self._dim(d, "squeeze") for d in dims]
         drop = {a for a in axes if self.ndim and self.shape[a] == 1}
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in drop))
 
