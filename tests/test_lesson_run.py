@@ -1,0 +1,177 @@
+"""The lesson runs end to end: the command, the parity check, the script and the notebook."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from tinygrad_lr import lesson, parity
+from tinygrad_lr.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "lessons" / "logistic_regression.py"
+ORIGINAL_CSV = ROOT.parent / "shared" / "data" / "tumors.csv"
+PICTURES = ["dataset.png", "losses.png"] + [
+    f"boundary_part{part}_{name}.png"
+    for part in (1, 2)
+    for name in ("numpy", "tinygrad_lr", "pytorch")
+]
+
+
+def _assert_real_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    image = matplotlib.image.imread(path)
+    assert image.shape[0] > 200 and image.shape[1] > 200
+    assert image[..., :3].std() > 0.05, f"{path.name} is blank"  # something was drawn
+
+
+def test_lesson_command_prints_the_three_way_table_and_writes_pictures(tmp_path, capsys):
+    assert main(["lesson", "--out", str(tmp_path), "--epochs", "30"]) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "train   700",
+        "Class weights",
+        "NumPy loss",
+        "tinygrad_lr loss",
+        "PyTorch loss",
+        "Largest difference",
+        "precision",
+        "Inference for",
+        "b_raw",
+    ):
+        assert expected in out
+    for name in PICTURES:
+        _assert_real_png(tmp_path / name)
+
+
+def test_lesson_command_runs_without_pytorch(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(lesson, "torch_or_none", lambda: None)
+    assert main(["lesson", "--out", str(tmp_path), "--epochs", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "PyTorch loss" not in out
+    assert "PyTorch is not installed: its column is left out" in out
+    assert (tmp_path / "boundary_part2_tinygrad_lr.png").is_file()
+    assert not (tmp_path / "boundary_part2_pytorch.png").exists()
+
+
+@pytest.mark.skipif(
+    not ORIGINAL_CSV.is_file(), reason="the lesson's original tumors.csv is not at ../shared/data/"
+)
+def test_lesson_command_prints_the_published_figures_from_the_original_csv(tmp_path, capsys):
+    assert main(["lesson", "--data", str(ORIGINAL_CSV), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    part1, part2 = out.split("Part 1")[1].split("Part 2")
+    for epoch, value in zip((0, 10, 20, 30, 40), ("0.684", "0.446", "0.349", "0.297", "0.263")):
+        row = next(line for line in part1.splitlines() if line.startswith(f"{epoch} "))
+        assert row.split()[1::2] == [value] * 3
+    for epoch, value in zip((0, 10, 20, 30, 40), ("0.96", "0.28", "0.15", "0.12", "0.10")):
+        row = next(line for line in part2.splitlines() if line.startswith(f"{epoch} "))
+        assert row.split()[1::2] == [value] * 3
+    assert (
+        next(line for line in part1.splitlines() if line.startswith("test acc")).split()[2:]
+        == ["0.97"] * 3
+    )
+    assert (
+        next(line for line in part2.splitlines() if line.startswith("test acc")).split()[2:]
+        == ["0.98"] * 3
+    )
+    assert out.count("benign (93%)") == 3
+
+
+def test_lesson_command_explains_a_missing_data_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no tumour data file"):
+        main(["lesson", "--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path)])
+
+
+def test_parity_command_passes_and_shows_four_sources(capsys):
+    assert main(["parity", "--epochs", "20"]) == 0
+    out = capsys.readouterr().out
+    for source in ("hand-derived", "autograd", "PyTorch", "central diff."):
+        assert source in out
+    assert "float32, class-weighted" in out
+    assert "14 of 14 checks within tolerance" in out
+
+
+def test_parity_command_exits_non_zero_when_a_difference_is_over_tolerance(capsys, monkeypatch):
+    monkeypatch.setitem(parity.ANALYTIC_TOL, "float32", 1e-20)
+    assert main(["parity", "--epochs", "5"]) == 1
+    assert "OVER" in capsys.readouterr().out
+
+
+def test_commands_explain_themselves():
+    for command in ("lesson", "parity"):
+        result = subprocess.run(
+            [sys.executable, "-m", "tinygrad_lr", command, "--help"], capture_output=True, text=True
+        )
+        assert result.returncode == 0
+        assert "--data" in result.stdout and "synthetic" in result.stdout
+
+
+def test_lesson_script_runs_top_to_bottom_as_a_script(tmp_path):
+    env = {**os.environ, "LESSON_OUT": str(tmp_path), "MPLBACKEND": "Agg"}
+    env.pop("TUMORS_CSV", None)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "gradcheck: True" in result.stdout
+    assert "largest difference between the trained weights" in result.stdout
+    _assert_real_png(tmp_path / "boundary_part2_tinygrad_lr.png")
+
+
+def test_lesson_script_runs_as_a_notebook_in_a_jupyter_kernel(tmp_path, monkeypatch):
+    jupytext = pytest.importorskip("jupytext")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("LESSON_OUT", str(tmp_path))
+    monkeypatch.delenv("TUMORS_CSV", raising=False)
+    notebook = jupytext.read(SCRIPT)
+    markdown = [c for c in notebook.cells if c.cell_type == "markdown"]
+    assert len(markdown) >= 10 and any("$$" in c.source for c in markdown)
+    nbclient.NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    outputs = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
+    assert "gradcheck: True" in outputs
+    assert (tmp_path / "losses.png").is_file()
+
+
+@pytest.mark.skipif(
+    not ORIGINAL_CSV.is_file(), reason="the lesson's original tumors.csv is not at ../shared/data/"
+)
+def test_lesson_script_prints_the_published_figures_from_the_original_csv(tmp_path):
+    env = {**os.environ, "LESSON_OUT": str(tmp_path), "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(ORIGINAL_CSV)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for epoch, sgd, adam in zip(
+        (0, 10, 20, 30, 40),
+        ("0.684", "0.446", "0.349", "0.297", "0.263"),
+        ("0.96", "0.28", "0.15", "0.12", "0.10"),
+    ):
+        lines = [
+            line for line in result.stdout.splitlines() if line.startswith(f"Epoch: {epoch:2d}")
+        ]
+        assert len(lines) == 2
+        for name in ("NumPy", "tinygrad_lr", "PyTorch"):
+            assert f"{name}: loss {sgd}," in lines[0]
+            assert f"{name}: loss {adam}," in lines[1]
+    assert result.stdout.count("test acc 0.97") == 3
+    assert result.stdout.count("test acc 0.98") == 3
+    assert result.stdout.count("is benign is 93%") == 3
