@@ -147,17 +147,22 @@ print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.d
 # Full-batch gradient descent, $W \leftarrow W - \eta\, \partial J/\partial W$, for 50 epochs,
 # by hand, with tinygrad_lr (`optim.SGD`) and with PyTorch (`torch.optim.SGD`), in float64.
 
+
 # %%
-trainers = [lesson.numpy_sgd, lesson.tinygrad_sgd] + ([lesson.torch_sgd] if torch else [])
-part1 = [train(p, W0, b0, LEARNING_RATE, NUM_EPOCHS) for train in trainers]
-for epoch in range(0, NUM_EPOCHS, 10):
-    print(
-        f"Epoch: {epoch:2d} | "
-        + " | ".join(
-            f"{r.name}: loss {r.losses[epoch]:.3f}, acc {r.accuracies[epoch]:.3f}" for r in part1
+def show_progress(runs, loss_format):
+    for epoch in range(0, NUM_EPOCHS, 10):
+        print(
+            f"Epoch: {epoch:2d} | "
+            + " | ".join(
+                f"{r.name}: loss {r.losses[epoch]:{loss_format}}, acc {r.accuracies[epoch]:.3f}"
+                for r in runs
+            )
         )
-    )
-print("largest difference between the trained weights:", lesson.largest_difference(part1))
+    print("largest difference between the trained weights:", lesson.largest_difference(runs))
+
+
+part1 = [train(p, W0, b0, LEARNING_RATE, NUM_EPOCHS) for train in lesson.trainers(1)]
+show_progress(part1, ".3f")
 
 # %% [markdown]
 # ## Training, part 2: the lesson's PyTorch model
@@ -172,16 +177,8 @@ print("largest difference between the trained weights:", lesson.largest_differen
 
 # %%
 W1, b1 = lesson.initial_linear(p, SEED)
-trainers = [lesson.numpy_adam, lesson.tinygrad_adam] + ([lesson.torch_adam] if torch else [])
-part2 = [train(p, W1, b1, LEARNING_RATE, NUM_EPOCHS) for train in trainers]
-for epoch in range(0, NUM_EPOCHS, 10):
-    print(
-        f"Epoch: {epoch:2d} | "
-        + " | ".join(
-            f"{r.name}: loss {r.losses[epoch]:.2f}, acc {r.accuracies[epoch]:.3f}" for r in part2
-        )
-    )
-print("largest difference between the trained weights:", lesson.largest_difference(part2))
+part2 = [train(p, W1, b1, LEARNING_RATE, NUM_EPOCHS) for train in lesson.trainers(2)]
+show_progress(part2, ".2f")
 
 # %% [markdown]
 # ## Evaluation

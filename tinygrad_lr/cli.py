@@ -52,9 +52,7 @@ def parity_command(args: argparse.Namespace) -> int:
 
     df, description = lesson_report.load_data(args.data, args.seed)
     p, parts = lesson_report.run_lesson(df, args.seed, args.lr, args.epochs)
-    lesson.np.random.seed(args.seed)
-    W0, b0 = lesson.init_numpy_weights(p.X_train.shape[1], len(p.encoder))
-    text, checks = parity.gradient_tables(p, W0, b0)
+    text, checks = parity.gradient_tables(p, *parts[0].initial)
     checks += parity.trained_checks(parts)
     print(f"Data: {description}{text}\n")
     print(f"Largest differences (weights trained {args.epochs} epochs, lr {args.lr})")

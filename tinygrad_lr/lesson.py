@@ -217,6 +217,16 @@ def torch_adam(p: Prepared, W0: np.ndarray, b0: np.ndarray, lr: float, epochs: i
     )
 
 
+def trainers(part: int) -> list[Callable[..., Run]]:
+    """The implementations of part 1 or 2 available here (PyTorch's only if installed)."""
+    chosen = (
+        [numpy_sgd, tinygrad_sgd, torch_sgd]
+        if part == 1
+        else [numpy_adam, tinygrad_adam, torch_adam]
+    )
+    return chosen if torch_or_none() is not None else chosen[:2]
+
+
 # --- the training loops, written the same way for both libraries -------------------------------
 def _train_tinygrad(
     name: str, model: Any, loss_fn: Any, optimizer: Any, p: Prepared, epochs: int

@@ -18,6 +18,7 @@ class Part:
     title: str
     loss_format: str
     runs: list[lesson.Run]
+    initial: tuple[np.ndarray, np.ndarray]  # the starting weights, in the lesson's layout
 
 
 def load_data(choice: str, seed: int) -> tuple[Any, str]:
@@ -41,21 +42,20 @@ def run_lesson(df: Any, seed: int, lr: float, epochs: int) -> tuple[lesson.Prepa
     D, C = p.X_train.shape[1], len(p.encoder)
     lesson.init_numpy_weights(D, C)  # the lesson's demonstration draw, kept for the same order
     W0, b0 = lesson.init_numpy_weights(D, C)
-    with_torch = lesson.torch_or_none() is not None
-    part1 = [lesson.numpy_sgd, lesson.tinygrad_sgd] + ([lesson.torch_sgd] if with_torch else [])
     W1, b1 = lesson.initial_linear(p, seed)
-    part2 = [lesson.numpy_adam, lesson.tinygrad_adam] + ([lesson.torch_adam] if with_torch else [])
     return p, [
         Part(
             f"Part 1, the lesson's NumPy model: cross-entropy, gradient descent (lr {lr}), float64",
             ".3f",
-            [f(p, W0, b0, lr, epochs) for f in part1],
+            [f(p, W0, b0, lr, epochs) for f in lesson.trainers(1)],
+            (W0, b0),
         ),
         Part(
             f"Part 2, the lesson's PyTorch model: class-weighted cross-entropy, Adam "
             f"(lr {lr}), float32",
             ".2f",
-            [f(p, W1, b1, lr, epochs) for f in part2],
+            [f(p, W1, b1, lr, epochs) for f in lesson.trainers(2)],
+            (W1, b1),
         ),
     ]
 
