@@ -193,6 +193,9 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
+tracers: list[Any] = []  # active `visual.trace` objects; empty unless a learner asked
+
+
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Apply the chain rule from `root` (whose gradient is `grad`) back to every leaf.
 
@@ -214,6 +217,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         input_grads = ctx.op.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
+        sent = []
         for parent, pg in zip(ctx.parents, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue
@@ -222,5 +226,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                 pg = pg.astype(parent.dtype)
             key = id(parent)
             grads[key] = grads[key] + pg if key in grads else pg
+            sent.append((parent, pg))
+        for tracer in tracers:  # visual.trace: a learner watching the chain rule run
+            tracer.record(node, g, sent)
         if not retain_graph:
             ctx.release()

@@ -64,6 +64,39 @@ def parity_command(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def graph_command(args: argparse.Namespace) -> int:
+    from . import lesson, lesson_report, reference, visual
+
+    df, description = lesson_report.load_data(args.data, args.seed)
+    p = lesson.prepare(df, args.seed)
+    model = nn.Linear(p.X_train.shape[1], len(p.encoder), dtype=np.float64)
+    X = Tensor(p.X_train, name="X")
+    loss = nn.CrossEntropyLoss()(model(X), p.y_train)
+    loss.name = "loss"
+    with visual.trace() as steps:
+        loss.backward(retain_graph=True)  # kept, so the graph can be drawn with its gradients
+    path = visual.draw_graph(loss, Path(args.out) / "graph.svg")
+    print(
+        f"Data: {description}. One training step of the lesson's model, "
+        f"{model} with cross-entropy on {len(p.y_train)} rows.\n"
+    )
+    print(steps)
+    W, b = model.weight.data.T, model.bias.data[None, :]
+    y_hat = reference.softmax(reference.forward(p.X_train, W, b))
+    dW, _ = reference.gradients(p.X_train, y_hat, p.y_train)
+    gap = np.abs(model.weight.grad.data.T - dW).max()
+    print(
+        f"\nThe gradient the chain of ops delivered to the weight equals the lesson's "
+        f"dW = Xᵀ(ŷ − y)/N: largest difference {gap:.1e}."
+    )
+    drawn = Path(args.out) / "graph.svg"
+    print(
+        f"Graph: {drawn if drawn.exists() else drawn.with_suffix('.dot')} "
+        f"({len(path.splitlines())} lines of DOT)"
+    )
+    return 0
+
+
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
@@ -119,10 +152,27 @@ def main(argv: list[str] | None = None) -> int:
         "the trained weights. Exits with status 1 when a difference is over its tolerance.",
     )
     _add_lesson_options(parity_parser)
+    graph_parser = commands.add_parser(
+        "graph",
+        help="draw the lesson model's computation graph and trace its backward pass",
+        description="Run one training step of the lesson's model, print the backward pass one "
+        "op at a time (the rule applied, the incoming gradient, the gradients sent on), and "
+        "draw the graph with its values and gradients to --out/graph.svg (Graphviz's dot "
+        "program renders it; without it the DOT text is written to graph.dot).",
+    )
+    _add_lesson_options(graph_parser)
+    graph_parser.add_argument(
+        "--out",
+        default="lesson_output",
+        type=Path,
+        help="folder for graph.svg (default ./lesson_output)",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.seed)
         return 0
     if args.command == "lesson":
         return lesson_command(args)
+    if args.command == "graph":
+        return graph_command(args)
     return parity_command(args)

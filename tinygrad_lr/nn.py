@@ -32,6 +32,9 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def _set_names(self, name: str) -> None:
+        self.name = name
+
 
 class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
@@ -46,6 +49,20 @@ class Module:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Name parameters after where they live ("fc.weight"), for graphs and traces.
+        if isinstance(value, Parameter | Module):
+            value._set_names(name)
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                if isinstance(item, Parameter | Module):
+                    item._set_names(f"{name}.{i}")
+        super().__setattr__(name, value)
+
+    def _set_names(self, prefix: str) -> None:
+        for name, p in self._all_parameters(f"{prefix}."):
+            p.name = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
