@@ -143,6 +143,25 @@ print("autograd dW (transposed back):\n", model.weight.grad.data.T)
 print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.data.T - dW).max())
 
 # %% [markdown]
+# ### Watching backpropagation
+# `visual.trace` records each backward step: the op, the rule it applies (from its docstring),
+# the gradient arriving and the gradients it sends on. Read it from the top: the mean's `Div`
+# starts with 1/N, the gather (`Index`) scatters −1/N onto each row's target, the log-softmax
+# ops turn that into $(\hat{y} - \text{onehot}(y))/N$, and `MatMul`'s rule $dY = X^\top G$ then
+# hands the weight exactly the lesson's $X^\top(\hat{y} - \text{onehot}(y))/N$.
+# `visual.draw_graph` draws the same graph (rendered by Graphviz when it is installed).
+
+# %%
+from tinygrad_lr import visual  # noqa: E402
+
+model.zero_grad()
+loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train, name="X")), p.y_train)
+with visual.trace() as steps:
+    loss.backward(retain_graph=True)
+print(steps)
+print(visual.draw_graph(loss, OUT / "graph.svg")[:300], "...")
+
+# %% [markdown]
 # ## Training, part 1: the lesson's NumPy model
 # Full-batch gradient descent, $W \leftarrow W - \eta\, \partial J/\partial W$, for 50 epochs,
 # by hand, with tinygrad_lr (`optim.SGD`) and with PyTorch (`torch.optim.SGD`), in float64.

@@ -124,10 +124,11 @@ def render(dot: str, path: Path) -> Path:
 class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
     """Record every step of the backward passes run inside the `with` block.
 
-    Each record: `step`, `op`, `output` (name of the tensor the op made, if named),
+    Each record: `step`, `op`, `output` (the name of the tensor the op made, or what made it)
+    and `output_id` (its `id`),
     `rule` (the op's math, from its docstring), `grad_out` (shape and summary of the gradient
-    arriving at the op), `grads_in` (for each input that receives a gradient: its name, shape
-    and a summary of the gradient sent to it, after unbroadcasting).
+    arriving at the op), `grads_in` (for each input that receives a gradient: its name and id,
+    shape, a summary and the array of the gradient sent to it, after unbroadcasting).
     """
 
     def __init__(self) -> None:
@@ -148,11 +149,13 @@ class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
                 "step": len(self.records) + 1,
                 "op": ctx.name,
                 "output": _describe(node),
+                "output_id": id(node),
                 "rule": doc[0] if doc else "",
                 "grad_out": {"shape": tuple(g.shape), "summary": summary(g)},
                 "grads_in": [
                     {
                         "input": _describe(p),
+                        "input_id": id(p),
                         "shape": tuple(pg.shape),
                         "summary": summary(pg),
                         "array": pg,
