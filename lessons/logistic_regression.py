@@ -155,7 +155,10 @@ print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.d
 from tinygrad_lr import visual  # noqa: E402
 
 model.zero_grad()
-loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train, name="X")), p.y_train)
+# nn.Linear and CrossEntropyLoss run as two fused nodes whose backward is the closed form;
+# their composites from primitives show every step of the chain rule.
+logits = F.linear_composite(tg.Tensor(p.X_train, name="X"), model.weight, model.bias)
+loss = F.cross_entropy_composite(logits, p.y_train)
 with visual.trace() as steps:
     loss.backward(retain_graph=True)
 print(steps)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, nn, visual
+from tinygrad_lr import functional as F
 from tinygrad_lr.cli import main
 
 HAS_DOT = shutil.which("dot") is not None
@@ -48,7 +49,10 @@ def step():
     model = LessonModel()
     X = Tensor(rng.standard_normal((6, 2)), name="X")
     y = np.array([0, 1, 1, 0, 1, 1])
-    loss = nn.CrossEntropyLoss()(model(X), y)
+    # the composites, so the graph shows the primitives (nn.Linear and CrossEntropyLoss run as
+    # two fused nodes, see the last tests)
+    logits = F.linear_composite(X, model.fc.weight, model.fc.bias)
+    loss = F.cross_entropy_composite(logits, y)
     loss.name = "loss"
     return model, X, y, loss
 
@@ -197,3 +201,16 @@ def test_graph_command_prints_the_trace_and_draws(tmp_path, capsys):
     assert "MatMul" in out and "dW = Xᵀ(ŷ − y)/N: largest difference" in out
     drawn = tmp_path / ("graph.svg" if HAS_DOT else "graph.dot")
     assert drawn.is_file() and drawn.stat().st_size > 1000
+
+
+def test_the_fused_model_is_two_nodes_with_the_same_gradients(step):
+    model, X, y, loss = step
+    loss.backward()
+    composite = [p.grad.data.copy() for p in model.parameters()]
+    model.zero_grad()
+    fused = nn.CrossEntropyLoss()(model(X), y)
+    with visual.trace() as t:
+        fused.backward()
+    assert [r["op"] for r in t.records] == ["CrossEntropy", "Linear"]
+    for p, expected in zip(model.parameters(), composite):
+        np.testing.assert_allclose(p.grad.data, expected, rtol=1e-13, atol=1e-16)

@@ -71,7 +71,10 @@ def graph_command(args: argparse.Namespace) -> int:
     p = lesson.prepare(df, args.seed)
     model = nn.Linear(p.X_train.shape[1], len(p.encoder), dtype=np.float64)
     X = Tensor(p.X_train, name="X")
-    loss = nn.CrossEntropyLoss()(model(X), p.y_train)
+    # The composites, so that every primitive shows (nn.Linear and nn.CrossEntropyLoss run the
+    # same math as two fused nodes whose backward is the closed form).
+    logits = F.linear_composite(X, model.weight, model.bias)
+    loss = F.cross_entropy_composite(logits, p.y_train)
     loss.name = "loss"
     with visual.trace() as steps:
         loss.backward(retain_graph=True)  # kept, so the graph can be drawn with its gradients

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import fused
 from .errors import ShapeError
 from .tensor import Tensor
 
@@ -36,12 +37,22 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x Wᵀ + b, with PyTorch's weight layout (out_features, in_features)."""
+    """y = x Wᵀ + b, with PyTorch's weight layout (out_features, in_features).
+
+    Runs as one fused node (`fused.Linear`); `linear_composite` is the same from primitives.
+    """
     if x.shape[-1:] != weight.shape[-1:]:
         raise ShapeError(
             f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features but "
             f"the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features)"
         )
+    if bias is None or not x.dtype == weight.dtype == bias.dtype or bias.shape != weight.shape[:1]:
+        return linear_composite(x, weight, bias)
+    return fused.Linear.apply(x, weight, bias)
+
+
+def linear_composite(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """`linear` from primitives, x @ Wᵀ + b: the reference the fused op is tested against."""
     y = x @ weight.T
     return y if bias is None else y + bias
 
@@ -66,18 +77,12 @@ def nll_loss(
             "dim last and flatten the others first"
         )
     y = _class_indices(target, input)
-    num_classes = input.shape[-1]
     picked = input[np.arange(len(y)), y] if input.ndim == 2 else input[y]
-    if weight is None:
+    w = _class_weights(weight, input)
+    if w is None:
         losses = -picked
         total_weight: Tensor | int = y.size
     else:
-        w = weight if isinstance(weight, Tensor) else Tensor(weight)
-        w = w.to(input.dtype)  # class weights follow the logits' precision
-        if w.shape != (num_classes,):
-            raise ShapeError(
-                f"weight must hold one value per class, shape ({num_classes},); got {w.shape}"
-            )
         w_y = w[y]
         losses = -picked * w_y
         total_weight = w_y.sum()
@@ -96,10 +101,40 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross-entropy from logits: `nll_loss(log_softmax(input, dim=-1), target, ...)`.
 
-    Its gradient with respect to the logits, derived by autograd from the composition, is
-    w[y_n] · (softmax(input_n) − onehot(y_n)) / Σ w[y_n] for the weighted mean.
+    Its gradient with respect to the logits is w[y_n] · (softmax(input_n) − onehot(y_n)) /
+    Σ w[y_n] for the weighted mean. For (N, C) logits it runs as one fused node
+    (`fused.CrossEntropy`) whose backward is that closed form; `cross_entropy_composite` is the
+    same loss from primitives, whose gradient autograd derives.
     """
+    if input.ndim != 2 or reduction not in REDUCTIONS:
+        return cross_entropy_composite(input, target, weight, reduction)
+    y = _class_indices(target, input)
+    w = _class_weights(weight, input)
+    w_y = None if w is None else w.data[y]
+    return fused.CrossEntropy.apply(input, y=y, w_y=w_y, reduction=reduction)
+
+
+def cross_entropy_composite(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """`cross_entropy` from primitives: the reference the fused op is tested against."""
     return nll_loss(log_softmax(input, dim=-1), target, weight=weight, reduction=reduction)
+
+
+def _class_weights(weight: Any, input: Tensor) -> Tensor | None:
+    """`weight` as a tensor of the logits' dtype, one value per class (checked), or None."""
+    if weight is None:
+        return None
+    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    w = w.to(input.dtype)  # class weights follow the logits' precision
+    if w.shape != input.shape[-1:]:
+        raise ShapeError(
+            f"weight must hold one value per class, shape ({input.shape[-1]},); got {w.shape}"
+        )
+    return w
 
 
 def _class_indices(target: Any, input: Tensor) -> np.ndarray:
