@@ -19,8 +19,10 @@ Step = Callable[[np.ndarray, np.ndarray], None]
 def initial_weights(D: int, C: int, dtype: type) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     bound = 1 / np.sqrt(D)
-    return (rng.uniform(-bound, bound, (C, D)).astype(dtype),
-            rng.uniform(-bound, bound, C).astype(dtype))
+    return (
+        rng.uniform(-bound, bound, (C, D)).astype(dtype),
+        rng.uniform(-bound, bound, C).astype(dtype),
+    )
 
 
 def make_numpy(D: int, C: int, class_weight: np.ndarray, dtype: type) -> Step:
@@ -49,7 +51,7 @@ def make_tinygrad(D: int, C: int, class_weight: np.ndarray, dtype: type) -> Step
 
     def step(X: np.ndarray, y: np.ndarray) -> None:
         optimizer.zero_grad()
-        loss_fn(model(tg.Tensor(X)), y).backward()
+        loss_fn(model(tg.from_numpy(X)), y).backward()
         optimizer.step()
 
     return step

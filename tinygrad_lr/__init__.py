@@ -16,6 +16,8 @@ from .nn import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
 
+from_numpy = Tensor.from_numpy
+
 __all__ = [
     "CheckpointError",
     "Context",
@@ -28,6 +30,7 @@ __all__ = [
     "StateDictError",
     "Tensor",
     "enable_grad",
+    "from_numpy",
     "functional",
     "gradcheck",
     "is_grad_enabled",

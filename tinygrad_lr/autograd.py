@@ -177,18 +177,20 @@ def topological_order(root: Tensor) -> list[Tensor]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        stack.append((node, True))
         ctx = node._ctx
-        if ctx is not None:
-            if ctx.released:
-                raise GraphError(
-                    f"Trying to backward through the graph a second time: the graph behind "
-                    f"{ctx.name} was released by an earlier backward(). Call backward("
-                    f"retain_graph=True) the first time if you need to backward twice."
-                )
-            for parent in ctx.parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+        if ctx is None:  # a leaf has no inputs: it is done as soon as it is seen
+            order.append(node)
+            continue
+        if ctx.released:
+            raise GraphError(
+                f"Trying to backward through the graph a second time: the graph behind "
+                f"{ctx.name} was released by an earlier backward(). Call backward("
+                f"retain_graph=True) the first time if you need to backward twice."
+            )
+        stack.append((node, True))
+        for parent in ctx.parents:
+            if parent._requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
     order.reverse()
     return order
 
@@ -219,11 +221,15 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             input_grads = (input_grads,)
         sent = []
         for parent, pg in zip(ctx.parents, input_grads, strict=True):
-            if pg is None or not parent.requires_grad:
+            if pg is None or not parent._requires_grad:
                 continue
-            pg = unbroadcast(np.asarray(pg), parent.shape, ctx.name)
-            if pg.dtype != parent.dtype:  # an op mixing dtypes sends each input its own dtype
-                pg = pg.astype(parent.dtype)
+            data = parent.data
+            if type(pg) is not np.ndarray:  # NumPy returns scalars from 0-d arithmetic
+                pg = np.asarray(pg)
+            if pg.shape != data.shape:
+                pg = unbroadcast(pg, data.shape, ctx.name)
+            if pg.dtype != data.dtype:  # an op mixing dtypes sends each input its own dtype
+                pg = pg.astype(data.dtype)
             key = id(parent)
             grads[key] = grads[key] + pg if key in grads else pg
             sent.append((parent, pg))

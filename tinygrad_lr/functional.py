@@ -41,13 +41,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Runs as one fused node (`fused.Linear`); `linear_composite` is the same from primitives.
     """
-    if x.shape[-1:] != weight.shape[-1:]:
+    xd, wd = x.data, weight.data
+    if xd.shape[-1:] != wd.shape[-1:]:
         raise ShapeError(
-            f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features but "
-            f"the weight of shape {weight.shape} expects {weight.shape[-1]} (in_features)"
+            f"linear: input of shape {xd.shape} has {xd.shape[-1] if xd.ndim else 0} features "
+            f"but the weight of shape {wd.shape} expects {wd.shape[-1]} (in_features)"
         )
-    if bias is None or not x.dtype == weight.dtype == bias.dtype or bias.shape != weight.shape[:1]:
-        return linear_composite(x, weight, bias)
+    if bias is None or not xd.dtype == wd.dtype == bias.data.dtype or bias.data.ndim != 1:
+        return linear_composite(x, weight, bias)  # mixed dtypes promote, as the composite does
     return fused.Linear.apply(x, weight, bias)
 
 
@@ -152,8 +153,8 @@ def _class_indices(target: Any, input: Tensor) -> np.ndarray:
             f"one class index per row, shape {expected}"
         )
     num_classes = input.shape[-1]
-    bad = (y < 0) | (y >= num_classes)
-    if bad.any():
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        bad = (y < 0) | (y >= num_classes)
         raise IndexError(
             f"target {int(y[bad].flat[0])} is out of bounds for {num_classes} classes "
             f"(input shape {input.shape})"

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import autograd, ops
 from .autograd import Context, Function
-from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, is_floating, result_dtype
+from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, category, is_floating, result_dtype
 from .errors import DimError, DtypeError, GraphError, ShapeError
 
 Dims = int | Sequence[int] | None
@@ -47,6 +47,14 @@ class Tensor:
         self._requires_grad = False
         self._retains_grad = False
         self.requires_grad = requires_grad
+
+    @staticmethod
+    def from_numpy(array: np.ndarray) -> Tensor:
+        """A tensor sharing `array`'s memory (no copy), as `torch.from_numpy`; dtype kept."""
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+        category(array.dtype)  # refuses object and string arrays
+        return Tensor._result(None, array, None)  # type: ignore[arg-type]
 
     def _result(self, data: Any, ctx: Context | None) -> Tensor:
         """A new tensor holding an op's output; `ctx` is its record, None when not recorded."""
