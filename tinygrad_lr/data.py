@@ -111,14 +111,19 @@ def _read_checked(path: Path) -> pd.DataFrame:
             f"{path}: missing column(s) {', '.join(missing)}; found "
             f"{', '.join(map(str, df.columns))}"
         )
+    for column in (*FEATURES, TARGET):
+        empty = df[column].isna().to_numpy()
+        if empty.any():
+            row = _file_row(path, int(np.flatnonzero(empty)[0]))
+            raise DataError(f"{path}: row {row} has an empty (missing) {column} value")
     for column in FEATURES:
         values = pd.to_numeric(df[column], errors="coerce")
-        bad = values.isna()  # empty, or not a number
+        bad = values.isna().to_numpy()  # not a number
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
+            i = int(np.flatnonzero(bad)[0])
             raise DataError(
-                f"{path}: {column} must be numeric, but row {row + 2} of the file "
-                f"holds {df[column].iloc[row]!r}"
+                f"{path}: {column} must be numeric, but row {_file_row(path, i)} of the file "
+                f"holds {str(df[column].iloc[i])!r}"
             )
         df[column] = values.astype(np.float64)
     unknown = sorted(set(df[TARGET].astype(str)) - set(CLASSES))
@@ -128,6 +133,13 @@ def _read_checked(path: Path) -> pd.DataFrame:
             f"expected {' or '.join(CLASSES)}"
         )
     return df[[*FEATURES, TARGET]]
+
+
+def _file_row(path: Path, index: int) -> int:
+    """The line of the file (the header is line 1) that holds data row `index`: pandas skips
+    blank lines, so the two can differ."""
+    lines = [n for n, text in enumerate(path.read_text().splitlines(), start=1) if text.strip()]
+    return lines[index + 1]
 
 
 # Class-conditional statistics near the original's: mean and std of each feature, and their
