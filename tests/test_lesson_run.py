@@ -110,11 +110,12 @@ def test_commands_explain_themselves():
         assert "--data" in result.stdout and "synthetic" in result.stdout
 
 
-def test_lesson_script_runs_top_to_bottom_as_a_script(tmp_path):
+def _run_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the lesson script as a new user would, pictures going to `tmp_path`."""
     env = {**os.environ, "LESSON_OUT": str(tmp_path), "MPLBACKEND": "Agg"}
     env.pop("TUMORS_CSV", None)
     result = subprocess.run(
-        [sys.executable, str(SCRIPT)],
+        [sys.executable, str(SCRIPT), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -122,6 +123,11 @@ def test_lesson_script_runs_top_to_bottom_as_a_script(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_lesson_script_runs_top_to_bottom_as_a_script(tmp_path):
+    result = _run_script(tmp_path)
     assert "gradcheck: True" in result.stdout
     assert "largest difference between the trained weights" in result.stdout
     _assert_real_png(tmp_path / "boundary_part2_tinygrad_lr.png")
@@ -150,16 +156,7 @@ def test_lesson_script_runs_as_a_notebook_in_a_jupyter_kernel(tmp_path, monkeypa
     not ORIGINAL_CSV.is_file(), reason="the lesson's original tumors.csv is not at ../shared/data/"
 )
 def test_lesson_script_prints_the_published_figures_from_the_original_csv(tmp_path):
-    env = {**os.environ, "LESSON_OUT": str(tmp_path), "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), str(ORIGINAL_CSV)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    result = _run_script(tmp_path, str(ORIGINAL_CSV))
     for epoch, sgd, adam in zip(
         (0, 10, 20, 30, 40),
         ("0.684", "0.446", "0.349", "0.297", "0.263"),
