@@ -10,7 +10,7 @@ import numpy as np
 
 from . import functional as F
 from .errors import ShapeError, StateDictError
-from .tensor import Tensor
+from .tensor import Tensor, clear_grads
 
 _default_generator = np.random.default_rng()
 
@@ -52,12 +52,8 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Name parameters after where they live ("fc.weight"), for graphs and traces.
-        if isinstance(value, Parameter | Module):
-            value._set_names(name)
-        elif isinstance(value, list | tuple):
-            for i, item in enumerate(value):
-                if isinstance(item, Parameter | Module):
-                    item._set_names(f"{name}.{i}")
+        for item_name, item in _named_items({name: value}, Parameter | Module):
+            item._set_names(item_name)
         super().__setattr__(name, value)
 
     def _set_names(self, prefix: str) -> None:
@@ -69,22 +65,10 @@ class Module:
 
     # --- finding parameters --------------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-            elif isinstance(value, list | tuple):
-                for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
+        return _named_items(vars(self), Module)
 
     def _own_parameters(self) -> Iterator[tuple[str, Parameter]]:
-        for name, value in vars(self).items():
-            if isinstance(value, Parameter):
-                yield name, value
-            elif isinstance(value, list | tuple):
-                for i, item in enumerate(value):
-                    if isinstance(item, Parameter):
-                        yield f"{name}.{i}", item
+        return _named_items(vars(self), Parameter)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """("fc.weight", parameter) pairs, each parameter once even when shared."""
@@ -118,11 +102,7 @@ class Module:
     # --- training helpers ----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's `.grad` (set it to None, or fill it with zeros)."""
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
@@ -197,6 +177,18 @@ class Module:
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+
+
+def _named_items(attributes: dict[str, Any], kind: type | Any) -> Iterator[tuple[str, Any]]:
+    """(name, value) for attributes of type `kind`, and ("name.i", item) for such items of
+    attributes that are lists or tuples: where a module keeps its parameters and children."""
+    for name, value in attributes.items():
+        if isinstance(value, kind):
+            yield name, value
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                if isinstance(item, kind):
+                    yield f"{name}.{i}", item
 
 
 def _as_numpy(value: Any) -> np.ndarray:

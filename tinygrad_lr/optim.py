@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, clear_grads
 
 
 class Optimizer:
@@ -29,11 +29,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's `.grad` (set it to None, or fill it with zeros)."""
-        for p in self.params:
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        clear_grads(self.params, set_to_none)
 
     def step(self) -> None:
         for p in self.params:

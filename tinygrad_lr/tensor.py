@@ -6,7 +6,7 @@ op from `ops.py` (or composes several, like `mean`). The engine itself is in `au
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -510,6 +510,16 @@ class Tensor:
             return ops.Index.apply(self, index=index)
         except IndexError as error:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+
+
+def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Set each tensor's `.grad` to None, or fill it with zeros: `zero_grad` of modules and
+    optimizers."""
+    for p in params:
+        if set_to_none or p.grad is None:
+            p.grad = None
+        else:
+            p.grad.zero_()
 
 
 def _as_index(index: Any) -> Any:
