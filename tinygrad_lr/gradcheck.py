@@ -56,15 +56,7 @@ def gradcheck(
     for i in checked:
         x = tensors[i]
         analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
-        numeric = np.empty(x.shape)
-        for index in np.ndindex(*x.shape):
-            original = x.data[index]
-            x.data[index] = original + eps
-            f_plus = projected(*tensors)
-            x.data[index] = original - eps
-            f_minus = projected(*tensors)
-            x.data[index] = original
-            numeric[index] = (f_plus - f_minus) / (2 * eps)
+        numeric = numeric_gradient(lambda: projected(*tensors), x.data, eps)
         bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
         if bad.any():
             if not raise_exception:
@@ -78,6 +70,21 @@ def gradcheck(
                 "elements disagree"
             )
     return True
+
+
+def numeric_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of `f()` with respect to every element of `x`, which `f` reads:
+    (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps). `x` is changed in place and restored."""
+    grad = np.empty(x.shape)
+    for index in np.ndindex(*x.shape):
+        original = x[index]
+        x[index] = original + eps
+        f_plus = f()
+        x[index] = original - eps
+        f_minus = f()
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+    return grad
 
 
 def _float64_copy(x: Any) -> Tensor:

@@ -14,6 +14,7 @@ import numpy as np
 import tinygrad_lr as tg
 
 from . import lesson, reference
+from .gradcheck import numeric_gradient
 from .lesson_report import table
 
 # Largest allowed |difference| from the hand-derived gradient, per dtype.
@@ -65,19 +66,7 @@ def central_differences(X, y, W, b, w, eps=1e-6):
     def loss() -> float:
         return reference.loss(reference.softmax(reference.forward(X, W.T, b)), y, w)
 
-    grads = []
-    for param in (W, b):
-        grad = np.empty_like(param)
-        for i in np.ndindex(param.shape):
-            original = param[i]
-            param[i] = original + eps
-            plus = loss()
-            param[i] = original - eps
-            minus = loss()
-            param[i] = original
-            grad[i] = (plus - minus) / (2 * eps)
-        grads.append(grad)
-    return tuple(grads)
+    return numeric_gradient(loss, W, eps), numeric_gradient(loss, b, eps)
 
 
 def gradient_tables(p: lesson.Prepared, W0: np.ndarray, b0: np.ndarray) -> tuple[str, list[Check]]:
