@@ -18,7 +18,8 @@
 # three ways from the same starting weights:
 #
 # 1. **by hand**: NumPy, with the gradients derived on paper;
-# 2. **tinygrad_lr**: the same model, gradients found by reverse-mode autograd;
+# 2. **tinygrad_lr**: the same model, gradients found by reverse-mode autograd, the chain rule
+#    through primitive ops (matmul, add, sub, exp, sum, log, index, neg, mul, div);
 # 3. **PyTorch**: the reference everyone trusts.
 #
 # Run it as `python lessons/logistic_regression.py [PATH/TO/tumors.csv]`, or open it as a
@@ -42,8 +43,8 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_lr as tg
-from tinygrad_lr import data, lesson, plots, reference
 from tinygrad_lr import functional as F
+from tinygrad_lr.lesson import data, pipeline, plots, reference, train
 
 SEED = 1234
 LEARNING_RATE = 0.1
@@ -52,7 +53,7 @@ OUT = Path(os.environ.get("LESSON_OUT", "lesson_output"))
 SOURCE = os.environ.get("TUMORS_CSV") or next(
     (a for a in sys.argv[1:] if a.endswith(".csv")), "synthetic"
 )
-torch = lesson.torch_or_none()
+torch = train.torch_or_none()
 print("PyTorch:", torch.__version__ if torch else "not installed (its part is skipped)")
 
 # %% [markdown]
@@ -88,7 +89,7 @@ print(
 # split's mean and standard deviation, $x' = (x - \mu)/\sigma$ (scikit-learn's `StandardScaler`).
 
 # %%
-p = lesson.prepare(df, SEED)
+p = pipeline.prepare(df, SEED)
 print("sizes:", p.sizes)
 print("classes:", p.encoder.class_to_index)
 print("training counts:", np.bincount(p.y_train), "class weights:", p.class_weights)
@@ -96,7 +97,8 @@ print("standardised train mean", p.X_train.mean(axis=0).round(12), "std", p.X_tr
 
 # %% [markdown]
 # ## The model, by hand
-# With $X$ of shape $(N, D)$, $W$ of shape $(D, C)$ and $b$ of shape $(1, C)$:
+# With $X$ of shape $(N, D)$, $W$ of shape $(D, C)$ and $b$ of shape $(1, C)$, as the lesson
+# writes them:
 #
 # $$z = XW + b, \qquad \hat{y}_{ic} = \frac{e^{z_{ic}}}{\sum_j e^{z_{ij}}}, \qquad
 # J = -\frac{1}{N}\sum_i \log \hat{y}_{i, y_i}$$
@@ -105,6 +107,10 @@ print("standardised train mean", p.X_train.mean(axis=0).round(12), "std", p.X_tr
 #
 # $$\frac{\partial J}{\partial W} = \frac{X^\top(\hat{y} - \text{onehot}(y))}{N}, \qquad
 # \frac{\partial J}{\partial b} = \frac{\sum_i (\hat{y} - \text{onehot}(y))_i}{N}.$$
+#
+# In code we store $W$ the way PyTorch's `nn.Linear` does, as its transpose, $(C, D)$, so the
+# logits are $XW^\top + b$ and `reference.gradients` returns the transpose of the lesson's
+# $\partial J/\partial W$: the same numbers, one layout for all three implementations.
 #
 # The lesson's softmax computed $e^{z}$ directly, which overflows to `inf` (and then `nan`)
 # once a logit passes about 710; `reference.softmax` subtracts each row's maximum first, which
@@ -116,31 +122,33 @@ print("standardised train mean", p.X_train.mean(axis=0).round(12), "std", p.X_tr
 
 # %%
 D, C = p.X_train.shape[1], len(p.encoder)
-W_demo, b_demo = lesson.init_numpy_weights(D, C)
+W_demo, b_demo = pipeline.init_numpy_weights(D, C)  # drawn (D, C) as the lesson does, stored (C, D)
 y_hat = reference.softmax(reference.forward(p.X_train, W_demo, b_demo))
 print("first row's probabilities:", y_hat[0], " loss:", reference.loss(y_hat, p.y_train))
 print("overflow check, logits ±1000:", reference.softmax(np.array([[1000.0, -1000.0]])))
 
-W0, b0 = lesson.init_numpy_weights(D, C)  # the training run starts here
+W0, b0 = pipeline.init_numpy_weights(D, C)  # the training run starts here
 dW, db = reference.gradients(
     p.X_train, reference.softmax(reference.forward(p.X_train, W0, b0)), p.y_train
 )
-print("hand-derived dW:\n", dW, "\ndb:", db)
+print("hand-derived dW (C, D):\n", dW, "\ndb:", db)
 
 # %% [markdown]
 # ## The same gradient, by autograd
-# tinygrad_lr never sees those formulas: `CrossEntropyLoss` is `log_softmax` (a subtraction, an
-# `exp`, a `sum`, a `log`) followed by a gather and a mean, and `backward()` applies the chain
-# rule through each of them. `nn.Linear` stores its weight as $(C, D)$, the transpose of the
-# lesson's $W$.
+# tinygrad_lr never sees those formulas: `nn.Linear` is a matmul with $W^\top$ and an add, and
+# `CrossEntropyLoss` is `log_softmax` (a subtraction of the detached row max, an `exp`, a
+# `sum`, a `log`) followed by a gather, a negation and a mean; `backward()` applies the chain
+# rule through each of those primitive ops, whose rules are in `tinygrad_lr/ops.py`. (The
+# library also has a speed path, `tinygrad_lr.fused`, whose two nodes apply the closed form
+# above directly; it is not used here, and `tinygrad-lr parity` checks it in its own column.)
 
 # %%
 model = tg.nn.Linear(D, C, dtype=np.float64)
-model.load_state_dict({"weight": W0.T, "bias": b0[0]})
+model.load_state_dict({"weight": W0, "bias": b0})
 loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train)), p.y_train)
 loss.backward()
-print("autograd dW (transposed back):\n", model.weight.grad.data.T)
-print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.data.T - dW).max())
+print("autograd dW:\n", model.weight.grad.numpy())
+print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.numpy() - dW).max())
 
 # %% [markdown]
 # ### Watching backpropagation
@@ -155,10 +163,8 @@ print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.d
 from tinygrad_lr import visual  # noqa: E402
 
 model.zero_grad()
-# nn.Linear and CrossEntropyLoss run as two fused nodes whose backward is the closed form;
-# their composites from primitives show every step of the chain rule.
-logits = F.linear_composite(tg.Tensor(p.X_train, name="X"), model.weight, model.bias)
-loss = F.cross_entropy_composite(logits, p.y_train)
+logits = F.linear(tg.Tensor(p.X_train, name="X"), model.weight, model.bias)
+loss = F.cross_entropy(logits, p.y_train)
 with visual.trace() as steps:
     loss.backward(retain_graph=True)
 print(steps)
@@ -168,6 +174,8 @@ print(visual.draw_graph(loss, OUT / "graph.svg")[:300], "...")
 # ## Training, part 1: the lesson's NumPy model
 # Full-batch gradient descent, $W \leftarrow W - \eta\, \partial J/\partial W$, for 50 epochs,
 # by hand, with tinygrad_lr (`optim.SGD`) and with PyTorch (`torch.optim.SGD`), in float64.
+# Each implementation's step is written once, in `tinygrad_lr/lesson/train.py`; `train.fit` is
+# the loop they share.
 
 
 # %%
@@ -180,10 +188,17 @@ def show_progress(runs, loss_format):
                 for r in runs
             )
         )
-    print("largest difference between the trained weights:", lesson.largest_difference(runs))
+    print("largest difference between the trained weights:", pipeline.weight_difference(runs))
 
 
-part1 = [train(p, W0, b0, LEARNING_RATE, NUM_EPOCHS) for train in lesson.trainers(1)]
+def train_all(W_start, b_start, settings):
+    return [
+        train.fit(make(W_start, b_start, **settings), p.X_train, p.y_train, NUM_EPOCHS)
+        for make in train.implementations()
+    ]
+
+
+part1 = train_all(W0, b0, pipeline.part_settings(p, 1, LEARNING_RATE))
 show_progress(part1, ".3f")
 
 # %% [markdown]
@@ -198,8 +213,8 @@ show_progress(part1, ".3f")
 # textbook Adam; all three start from the weights `torch.manual_seed(SEED)` gives `nn.Linear`.
 
 # %%
-W1, b1 = lesson.initial_linear(p, SEED)
-part2 = [train(p, W1, b1, LEARNING_RATE, NUM_EPOCHS) for train in lesson.trainers(2)]
+W1, b1 = pipeline.initial_linear(p, SEED)
+part2 = train_all(W1, b1, pipeline.part_settings(p, 2, LEARNING_RATE))
 show_progress(part2, ".2f")
 
 # %% [markdown]
@@ -211,15 +226,15 @@ show_progress(part2, ".2f")
 for name, runs in (("part 1", part1), ("part 2", part2)):
     for r in runs:
         print(
-            f"{name} {r.name:12s} train acc {lesson.accuracy(r, p.X_train, p.y_train):.2f}"
-            f"  test acc {lesson.accuracy(r, p.X_test, p.y_test):.2f}"
+            f"{name} {r.name:12s} train acc {pipeline.accuracy(r, p.X_train, p.y_train):.2f}"
+            f"  test acc {pipeline.accuracy(r, p.X_test, p.y_test):.2f}"
         )
 for r in part2:
     print(
         r.name,
         {
             c: {k: round(float(v), 3) for k, v in m.items()}
-            for c, m in lesson.per_class_metrics(r, p).items()
+            for c, m in pipeline.per_class_metrics(r, p).items()
         },
     )
 
@@ -249,15 +264,15 @@ for r in part2:
 
 # %% [markdown]
 # ## Weights for unstandardised inputs
-# Since $x' = (x - \mu)/\sigma$, the logit $W^\top x' + b$ equals
-# $(W/\sigma)^\top x + \big(b - (W/\sigma)^\top \mu\big)$: the raw weights are $W/\sigma$
-# (each input row divided by its feature's $\sigma$) and the raw bias of class $c$ is
-# $b_c - \sum_d (W_{dc}/\sigma_d)\,\mu_d$. The lesson summed over the classes too, subtracting
+# Since $x' = (x - \mu)/\sigma$, the logit $W x' + b$ (W stored $(C, D)$) equals
+# $(W/\sigma) x + \big(b - (W/\sigma) \mu\big)$: the raw weights are $W/\sigma$
+# (each feature's column divided by its $\sigma$) and the raw bias of class $c$ is
+# $b_c - \sum_d (W_{cd}/\sigma_d)\,\mu_d$. The lesson summed over the classes too, subtracting
 # the same number from every class's bias; its raw model then disagrees with the trained one.
 
 # %%
 for r in part2:
-    W_raw, b_raw = lesson.unstandardized(r, p)
+    W_raw, b_raw = pipeline.unstandardized(r, p)
     same = np.abs((p.raw_test @ W_raw.T + b_raw) - (p.X_test @ r.W.T + r.b)).max()
     print(
         f"{r.name}: W_raw {W_raw.round(4).tolist()}, b_raw {b_raw.round(4).tolist()}, "
@@ -275,6 +290,6 @@ print(
     "gradcheck:",
     tg.gradcheck(
         lambda W, b: F.cross_entropy(F.linear(X_train, W, b), p.y_train, weight=p.class_weights),
-        [W0.T, b0[0]],
+        [W0, b0],
     ),
 )

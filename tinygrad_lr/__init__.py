@@ -1,6 +1,6 @@
 """tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works."""
 
-from . import functional, nn, optim
+from . import functional, fused, nn, optim
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
 from .errors import (
     CheckpointError,
@@ -32,6 +32,7 @@ __all__ = [
     "enable_grad",
     "from_numpy",
     "functional",
+    "fused",
     "gradcheck",
     "is_grad_enabled",
     "load",

@@ -10,14 +10,16 @@ The ops themselves, each a `Function` with its forward and backward side by side
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .errors import GraphError, ShapeError
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
+# The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
+# what it uses of a tensor is `data`, `grad`, `grad_fn`, `requires_grad`, `retains_grad` and
+# `Tensor.wrap`, which makes a new tensor around an array.
+Tensor = Any
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ class Function:
         ctx = Context(cls, inputs)
         out = cls.forward(ctx, *[t.data for t in inputs], **params)
         record = _GradMode.enabled and any(ctx.needs_input_grad)
-        return inputs[0]._result(out, ctx if record else None)
+        return inputs[0].wrap(out, ctx if record else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +179,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        ctx = node._ctx
+        ctx = node.grad_fn
         if ctx is None:  # a leaf has no inputs: it is done as soon as it is seen
             order.append(node)
             continue
@@ -189,13 +191,22 @@ def topological_order(root: Tensor) -> list[Tensor]:
             )
         stack.append((node, True))
         for parent in ctx.parents:
-            if parent._requires_grad and id(parent) not in visited:
+            if parent.requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
     return order
 
 
 tracers: list[Any] = []  # active `visual.trace` objects; empty unless a learner asked
+
+
+def accumulate_grad(t: Tensor, g: np.ndarray) -> None:
+    """Add `g` into `t.grad`: a new tensor the first time, then summed in place (PyTorch's
+    AccumulateGrad). The first time copies, as the same array may be handed to several inputs."""
+    if t.grad is None:
+        t.grad = t.wrap(np.array(g, dtype=t.data.dtype))
+    else:
+        t.grad.data += g
 
 
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
@@ -211,9 +222,9 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        ctx = node._ctx
-        if ctx is None or node._retains_grad:
-            node._accumulate_grad(g)
+        ctx = node.grad_fn
+        if ctx is None or node.retains_grad:
+            accumulate_grad(node, g)
         if ctx is None:
             continue
         input_grads = ctx.op.backward(ctx, g)
@@ -221,7 +232,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             input_grads = (input_grads,)
         sent = []
         for parent, pg in zip(ctx.parents, input_grads, strict=True):
-            if pg is None or not parent._requires_grad:
+            if pg is None or not parent.requires_grad:
                 continue
             data = parent.data
             if type(pg) is not np.ndarray:  # NumPy returns scalars from 0-d arithmetic

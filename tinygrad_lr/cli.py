@@ -1,103 +1,34 @@
-"""The `tinygrad-lr` command."""
+"""The `tinygrad-lr` command: it parses the arguments and calls the lesson package."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import numpy as np
 
-from . import Tensor, gradcheck, nn, optim
-from . import functional as F
+def demo_command(args: argparse.Namespace) -> int:
+    from .lesson import demo
 
-
-def demo(seed: int) -> None:
-    """Fit a two-feature softmax classifier with nn, functional and optim, and gradcheck it."""
-    rng = np.random.default_rng(seed)
-    x = np.concatenate([rng.normal(-1.0, 1.0, (60, 2)), rng.normal(1.5, 1.0, (40, 2))])
-    y = np.repeat([0, 1], [60, 40])
-    X = Tensor(x, dtype=np.float64)
-    model = nn.Linear(2, 2, dtype=np.float64, generator=rng)
-    class_weight = len(y) / (2 * np.bincount(y))  # the rarer class counts more
-    loss_fn = nn.CrossEntropyLoss(weight=class_weight)
-    optimizer = optim.SGD(model.parameters(), lr=0.5)
-
-    print(f"{model}, CrossEntropyLoss(weight={np.round(class_weight, 3).tolist()}), SGD(lr=0.5)")
-    print("step  loss     accuracy")
-    for step in range(51):
-        optimizer.zero_grad()
-        loss = loss_fn(model(X), y)
-        loss.backward()
-        optimizer.step()
-        if step % 10 == 0:
-            accuracy = (model(X).argmax(dim=1).data == y).mean()
-            print(f"{step:4d}  {loss.item():.5f}  {accuracy:.2f}")
-    ok = gradcheck(lambda W, b: loss_fn(F.linear(X, W, b), y), [model.weight, model.bias])
-    print("gradcheck of the loss against central differences:", ok)
+    demo.run(args.seed)
+    return 0
 
 
 def lesson_command(args: argparse.Namespace) -> int:
-    from . import lesson_report
+    from .lesson import report
 
-    df, description = lesson_report.load_data(args.data, args.seed)
-    p, parts = lesson_report.run_lesson(df, args.seed, args.lr, args.epochs)
-    print(lesson_report.report(p, parts, description))
-    paths = lesson_report.write_pictures(df, p, parts, args.out)
-    print(f"\nPictures written to {args.out}: " + ", ".join(path.name for path in paths))
-    return 0
+    return report.run(args.data, args.seed, args.lr, args.epochs, args.out)
 
 
 def parity_command(args: argparse.Namespace) -> int:
-    from . import lesson, lesson_report, parity
+    from .lesson import parity
 
-    df, description = lesson_report.load_data(args.data, args.seed)
-    p, parts = lesson_report.run_lesson(df, args.seed, args.lr, args.epochs)
-    text, checks = parity.gradient_tables(p, *parts[0].initial)
-    checks += parity.trained_checks(parts)
-    print(f"Data: {description}{text}\n")
-    print(f"Largest differences (weights trained {args.epochs} epochs, lr {args.lr})")
-    print(parity.checks_table(checks))
-    failed = [c for c in checks if not c.ok]
-    if lesson.torch_or_none() is None:
-        print("PyTorch is not installed: its column is left out.")
-    print(f"\n{len(checks) - len(failed)} of {len(checks)} checks within tolerance")
-    return 1 if failed else 0
+    return parity.run(args.data, args.seed, args.lr, args.epochs)
 
 
 def graph_command(args: argparse.Namespace) -> int:
-    from . import lesson, lesson_report, reference, visual
+    from .lesson import graph
 
-    df, description = lesson_report.load_data(args.data, args.seed)
-    p = lesson.prepare(df, args.seed)
-    model = nn.Linear(p.X_train.shape[1], len(p.encoder), dtype=np.float64)
-    X = Tensor(p.X_train, name="X")
-    # The composites, so that every primitive shows (nn.Linear and nn.CrossEntropyLoss run the
-    # same math as two fused nodes whose backward is the closed form).
-    logits = F.linear_composite(X, model.weight, model.bias)
-    loss = F.cross_entropy_composite(logits, p.y_train)
-    loss.name = "loss"
-    with visual.trace() as steps:
-        loss.backward(retain_graph=True)  # kept, so the graph can be drawn with its gradients
-    path = visual.draw_graph(loss, Path(args.out) / "graph.svg")
-    print(
-        f"Data: {description}. One training step of the lesson's model, "
-        f"{model} with cross-entropy on {len(p.y_train)} rows.\n"
-    )
-    print(steps)
-    W, b = model.weight.data.T, model.bias.data[None, :]
-    y_hat = reference.softmax(reference.forward(p.X_train, W, b))
-    dW, _ = reference.gradients(p.X_train, y_hat, p.y_train)
-    gap = np.abs(model.weight.grad.data.T - dW).max()
-    print(
-        f"\nThe gradient the chain of ops delivered to the weight equals the lesson's "
-        f"dW = Xᵀ(ŷ − y)/N: largest difference {gap:.1e}."
-    )
-    drawn = Path(args.out) / "graph.svg"
-    print(
-        f"Graph: {drawn if drawn.exists() else drawn.with_suffix('.dot')} "
-        f"({len(path.splitlines())} lines of DOT)"
-    )
-    return 0
+    return graph.run(args.data, args.seed, args.out)
 
 
 def _add_lesson_options(parser: argparse.ArgumentParser) -> None:
@@ -171,11 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         help="folder for graph.svg (default ./lesson_output)",
     )
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo(args.seed)
-        return 0
-    if args.command == "lesson":
-        return lesson_command(args)
-    if args.command == "graph":
-        return graph_command(args)
-    return parity_command(args)
+    commands = {
+        "demo": demo_command,
+        "lesson": lesson_command,
+        "parity": parity_command,
+        "graph": graph_command,
+    }
+    return commands[args.command](args)

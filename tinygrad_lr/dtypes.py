@@ -55,6 +55,15 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def to_numpy(value: Any) -> np.ndarray:
+    """The values of a tinygrad_lr Tensor, a PyTorch tensor (detached, on the CPU) or anything
+    array-like, as a NumPy array (shared where possible, not copied)."""
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a Tensor, ours or PyTorch's
+        value = value.detach()
+        return (value.cpu() if hasattr(value, "cpu") else value).numpy()
+    return np.asarray(value)
+
+
 def result_dtype(*operands: tuple[np.dtype, int]) -> np.dtype:
     """The dtype of a binary op's result, from each operand's (dtype, rank: SCALAR/ZERO_DIM/...)."""
     top = max(category(d) for d, _ in operands)

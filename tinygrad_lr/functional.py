@@ -1,6 +1,12 @@
 """Functions a model is made of, composed from primitive ops so autograd derives their gradients.
 
 Import as `import tinygrad_lr.functional as F`, like `torch.nn.functional`.
+
+Nothing here has a backward rule of its own: `linear` is a matmul and an add, `cross_entropy` a
+max, sub, exp, sum, log, index, neg (mul) and div, and `backward()` applies each primitive's rule
+from `ops.py` in turn. `nn.Linear` and `nn.CrossEntropyLoss` call these. The same two functions
+as single graph nodes with a hand-written closed-form backward, faster, are in `fused.py`: a
+second path you choose explicitly, never the one called "autograd".
 """
 
 from __future__ import annotations
@@ -9,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from . import fused
 from .errors import ShapeError
 from .tensor import Tensor
 
@@ -39,23 +44,23 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b, with PyTorch's weight layout (out_features, in_features).
 
-    Runs as one fused node (`fused.Linear`); `linear_composite` is the same from primitives.
+    Three primitive ops, `Permute` (Wᵀ), `MatMul` and `Add`, so autograd derives dx = g W,
+    dW = gᵀ x and db = Σ g (summed over the rows by undoing the bias's broadcast). The fused
+    single-node version is `fused.linear`.
     """
+    check_linear(x, weight)
+    y = x @ weight.T
+    return y if bias is None else y + bias
+
+
+def check_linear(x: Tensor, weight: Tensor) -> None:
+    """Raise a ShapeError naming both shapes when x's last dim is not the weight's in_features."""
     xd, wd = x.data, weight.data
     if xd.shape[-1:] != wd.shape[-1:]:
         raise ShapeError(
             f"linear: input of shape {xd.shape} has {xd.shape[-1] if xd.ndim else 0} features "
             f"but the weight of shape {wd.shape} expects {wd.shape[-1]} (in_features)"
         )
-    if bias is None or not xd.dtype == wd.dtype == bias.data.dtype or bias.data.ndim != 1:
-        return linear_composite(x, weight, bias)  # mixed dtypes promote, as the composite does
-    return fused.Linear.apply(x, weight, bias)
-
-
-def linear_composite(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """`linear` from primitives, x @ Wᵀ + b: the reference the fused op is tested against."""
-    y = x @ weight.T
-    return y if bias is None else y + bias
 
 
 def nll_loss(
@@ -77,9 +82,9 @@ def nll_loss(
             f"nll_loss expects input of shape (N, C) or (C,), got {input.shape}; move the class "
             "dim last and flatten the others first"
         )
-    y = _class_indices(target, input)
+    y = class_indices(target, input)
     picked = input[np.arange(len(y)), y] if input.ndim == 2 else input[y]
-    w = _class_weights(weight, input)
+    w = class_weights(weight, input)
     if w is None:
         losses = -picked
         total_weight: Tensor | int = y.size
@@ -102,31 +107,21 @@ def cross_entropy(
 ) -> Tensor:
     """Softmax cross-entropy from logits: `nll_loss(log_softmax(input, dim=-1), target, ...)`.
 
-    Its gradient with respect to the logits is w[y_n] · (softmax(input_n) − onehot(y_n)) /
-    Σ w[y_n] for the weighted mean. For (N, C) logits it runs as one fused node
-    (`fused.CrossEntropy`) whose backward is that closed form; `cross_entropy_composite` is the
-    same loss from primitives, whose gradient autograd derives.
+    Composed of primitives, so autograd derives its gradient. On paper, with p = softmax(z),
+    d log pᵧ / dzⱼ = [j = y] − pⱼ, so for the weighted mean L = −Σₙ w[yₙ] log pₙ,yₙ / Σₙ w[yₙ]:
+
+        dL/dzₙ = w[yₙ] (pₙ − onehot(yₙ)) / Σₖ w[yₖ]      (w = 1: (pₙ − onehot(yₙ)) / N)
+
+    That closed form is the backward rule of the fused version, `fused.cross_entropy`; here it
+    emerges from the chain rule through log_softmax's sub, exp, sum and log, the gather, the neg
+    and the division.
     """
-    if input.ndim != 2 or reduction not in REDUCTIONS:
-        return cross_entropy_composite(input, target, weight, reduction)
-    y = _class_indices(target, input)
-    w = _class_weights(weight, input)
-    w_y = None if w is None else w.data[y]
-    return fused.CrossEntropy.apply(input, y=y, w_y=w_y, reduction=reduction)
-
-
-def cross_entropy_composite(
-    input: Tensor,
-    target: Any,
-    weight: Any = None,
-    reduction: str = "mean",
-) -> Tensor:
-    """`cross_entropy` from primitives: the reference the fused op is tested against."""
     return nll_loss(log_softmax(input, dim=-1), target, weight=weight, reduction=reduction)
 
 
-def _class_weights(weight: Any, input: Tensor) -> Tensor | None:
-    """`weight` as a tensor of the logits' dtype, one value per class (checked), or None."""
+def class_weights(weight: Any, input: Tensor) -> Tensor | None:
+    """`weight` as a tensor of the logits' dtype, one value per class (checked), or None.
+    Shared by `nll_loss` and `fused.cross_entropy`."""
     if weight is None:
         return None
     w = weight if isinstance(weight, Tensor) else Tensor(weight)
@@ -138,8 +133,9 @@ def _class_weights(weight: Any, input: Tensor) -> Tensor | None:
     return w
 
 
-def _class_indices(target: Any, input: Tensor) -> np.ndarray:
-    """`target` as an int array of class indices, checked against `input`'s shape."""
+def class_indices(target: Any, input: Tensor) -> np.ndarray:
+    """`target` as an int array of class indices, checked against `input`'s shape. Shared by
+    `nll_loss` and `fused.cross_entropy`."""
     y = np.asarray(target.data if isinstance(target, Tensor) else target)
     if y.dtype.kind not in "iu":
         raise TypeError(

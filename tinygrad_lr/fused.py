@@ -1,20 +1,58 @@
-"""Fused ops: fast paths for what the lesson's model does every step.
+"""Fused ops: a speed path for what the lesson's model does every step, chosen explicitly.
 
-Each one is a single graph node whose backward is the closed form of a composite of primitives.
-The composites stay the reference (`functional.linear_composite`, `cross_entropy_composite`),
-and tests hold each fused op against its composite, PyTorch and central differences. Fewer
-nodes means fewer Python calls and fewer temporary arrays per step.
+`linear(x, W, b)` and `cross_entropy(logits, target, ...)` compute what `functional.linear` and
+`functional.cross_entropy` compute, but each as a single graph node whose backward is the closed
+form, derived on paper and written out by hand, instead of the chain rule through a dozen
+primitive ops. Fewer nodes means fewer Python calls and fewer temporary arrays per step.
+
+Because these rules are hand-written, they are not "autograd" in the sense this project proves:
+`nn.Linear`, `nn.CrossEntropyLoss`, the lesson and `tinygrad-lr parity`'s autograd column use the
+primitive path of `functional`. The parity check holds this path, in its own "fused" column,
+against the same references (the hand-derived formulas, PyTorch and central differences), and the
+tests hold each fused op against its composite of primitives.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .autograd import Context, Function
+from .functional import REDUCTIONS, check_linear, class_indices, class_weights
+from .functional import cross_entropy as composite_cross_entropy
+from .functional import linear as composite_linear
+from .tensor import Tensor
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """`functional.linear` as one node, `Linear` below (falls back to the composite for a
+    missing bias or mixed dtypes, which the composite promotes as PyTorch does)."""
+    check_linear(x, weight)
+    if bias is None or not x.dtype == weight.dtype == bias.dtype or bias.ndim != 1:
+        return composite_linear(x, weight, bias)
+    return Linear.apply(x, weight, bias)
+
+
+def cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """`functional.cross_entropy` as one node, `CrossEntropy` below, for (N, C) logits (other
+    shapes fall back to the composite)."""
+    if input.ndim != 2 or reduction not in REDUCTIONS:
+        return composite_cross_entropy(input, target, weight, reduction)
+    y = class_indices(target, input)
+    w = class_weights(weight, input)
+    w_y = None if w is None else w.data[y]
+    return CrossEntropy.apply(input, y=y, w_y=w_y, reduction=reduction)
 
 
 class Linear(Function):
-    """z = x Wᵀ + b;  dx = g W,  dW = gᵀ x (over all leading dims of x),  db = Σ g"""
+    """z = x Wᵀ + b;  dx = g W,  dW = gᵀ x (over all leading dims of x),  db = Σ g
+
+    The derivation: zₙ,ₒ = Σᵢ xₙ,ᵢ Wₒ,ᵢ + bₒ, so dz/dxₙ,ᵢ picks Wₒ,ᵢ, dz/dWₒ,ᵢ picks xₙ,ᵢ (summed
+    over the rows n that use it) and dz/dbₒ is 1 for every row (summed over n).
+    """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -39,6 +77,14 @@ class CrossEntropy(Function):
 
     For reduction "sum" the division by Σ wᵧ is dropped; for "none", g is one value per row.
     Unweighted is wᵧ = 1 (the mean then divides by N). Rows are along dim 0, classes dim 1.
+
+    The derivation. With p = softmax(z), log pᵧ = zᵧ − log Σⱼ exp(zⱼ), so
+
+        d log pᵧ / dzₖ = [k = y] − exp(zₖ) / Σⱼ exp(zⱼ) = [k = y] − pₖ,
+
+    and each row's loss −wᵧ log pᵧ has gradient wᵧ (p − onehot(y)). The mean divides by Σ wᵧ
+    (a constant: the weights and targets are data). The composite in `functional` reaches the
+    same numbers through the chain rule; this rule is that result written out by hand.
     """
 
     @staticmethod

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import functional as F
+from .dtypes import to_numpy
 from .errors import ShapeError, StateDictError
 from .tensor import Tensor, clear_grads
 
@@ -151,7 +152,7 @@ class Module:
             problems.append(f"unexpected keys: {', '.join(unexpected)}")
         values = {}
         for key in own.keys() & state_dict.keys():
-            value = _as_numpy(state_dict[key])
+            value = to_numpy(state_dict[key])
             if value.shape != own[key].shape:
                 problems.append(
                     f"{key}: the state dict has shape {value.shape}, the parameter {own[key].shape}"
@@ -189,14 +190,6 @@ def _named_items(attributes: dict[str, Any], kind: type | Any) -> Iterator[tuple
             for i, item in enumerate(value):
                 if isinstance(item, kind):
                     yield f"{name}.{i}", item
-
-
-def _as_numpy(value: Any) -> np.ndarray:
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a PyTorch tensor
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 class Linear(Module):
@@ -248,7 +241,7 @@ class CrossEntropyLoss(Module):
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         if reduction not in F.REDUCTIONS:
             raise ValueError(f"reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
-        self.weight = None if weight is None else Tensor(_as_numpy(weight))
+        self.weight = None if weight is None else Tensor(to_numpy(weight))
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

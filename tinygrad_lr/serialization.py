@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import to_numpy
 from .errors import CheckpointError
-from .nn import _as_numpy
 
 
 def save(state_dict: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -25,7 +25,7 @@ def save(state_dict: dict[str, Any], path: str | os.PathLike[str]) -> None:
     path = Path(path)
     arrays = {}
     for key, value in state_dict.items():
-        array = _as_numpy(value)
+        array = to_numpy(value)
         if array.dtype.hasobject:
             raise CheckpointError(
                 f"cannot save {key!r} to {path}: it holds Python objects, which would need pickle"

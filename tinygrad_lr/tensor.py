@@ -32,7 +32,7 @@ class Tensor:
     Tensor([[2. 4.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_retains_grad", "data", "grad", "name")
+    __slots__ = ("__weakref__", "_requires_grad", "data", "grad", "grad_fn", "name", "retains_grad")
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
 
     def __init__(
@@ -43,9 +43,9 @@ class Tensor:
         self.data: np.ndarray = as_array(data, dtype)
         self.grad: Tensor | None = None
         self.name = name
-        self._ctx: Context | None = None
+        self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
         self._requires_grad = False
-        self._retains_grad = False
+        self.retains_grad = False  # backward fills .grad of leaves, and of these (retain_grad)
         self.requires_grad = requires_grad
 
     @staticmethod
@@ -54,14 +54,16 @@ class Tensor:
         if not isinstance(array, np.ndarray):
             raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
         category(array.dtype)  # refuses object and string arrays
-        return Tensor._result(None, array, None)  # type: ignore[arg-type]
+        return Tensor.wrap(array)
 
-    def _result(self, data: Any, ctx: Context | None) -> Tensor:
-        """A new tensor holding an op's output; `ctx` is its record, None when not recorded."""
+    @staticmethod
+    def wrap(data: Any, grad_fn: Context | None = None) -> Tensor:
+        """A tensor around `data` as it is (no copy, no dtype rule): how the engine makes an op's
+        output, whose record is `grad_fn` (None when not recorded), and a gradient."""
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad, out.name, out._ctx = None, None, ctx
-        out._requires_grad, out._retains_grad = ctx is not None, False
+        out.grad, out.name, out.grad_fn = None, None, grad_fn
+        out._requires_grad, out.retains_grad = grad_fn is not None, False
         return out
 
     # --- attributes, as in PyTorch -------------------------------------------------------------
@@ -77,7 +79,7 @@ class Tensor:
                 "a gradient needs values that can change continuously. Convert it first, "
                 "for example Tensor(data, dtype=np.float64, requires_grad=True)."
             )
-        if not value and self._ctx is not None:
+        if not value and self.grad_fn is not None:
             raise GraphError(
                 "requires_grad can only be changed on leaf tensors; use .detach() to get a "
                 "tensor that does not require grad"
@@ -110,20 +112,15 @@ class Tensor:
         return self.data.size
 
     @property
-    def grad_fn(self) -> Context | None:
-        """The record of the op that made this tensor (None for leaves and untracked results)."""
-        return self._ctx
-
-    @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op: the ones whose `.grad` backward fills."""
-        return self._ctx is None
+        return self.grad_fn is None
 
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` on this non-leaf tensor too, as in PyTorch."""
         if not self.requires_grad:
             raise GraphError("retain_grad() on a tensor that does not require grad")
-        self._retains_grad = True
+        self.retains_grad = True
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied). Unlike PyTorch, allowed with requires_grad."""
@@ -142,7 +139,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is cut from the graph."""
-        return self._result(self.data, None)
+        return Tensor.wrap(self.data, None)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (used on gradients: `w.grad.zero_()`)."""
@@ -157,8 +154,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=" ", prefix="Tensor(", precision=4)
         extras = [f"dtype={self.dtype}"]
-        if self._ctx is not None:
-            extras.append(f"grad_fn={self._ctx.name}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn.name}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -219,17 +216,11 @@ class Tensor:
                 )
         autograd.backward(self, grad, retain_graph)
 
-    def _accumulate_grad(self, g: np.ndarray) -> None:
-        if self.grad is None:  # a copy: the same array may be handed to several inputs
-            self.grad = Tensor._result(self, np.array(g, dtype=self.dtype), None)
-        else:
-            self.grad.data += g
-
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
         if type(other) in (float, int) and self.data.dtype.kind == "f":  # the common case, fast
-            other = self._result(np.asarray(other, dtype=self.data.dtype), None)
+            other = Tensor.wrap(np.asarray(other, dtype=self.data.dtype), None)
             return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
             other = Tensor(other)
@@ -325,7 +316,7 @@ class Tensor:
             return NotImplemented  # so `tensor == None` is False, as in PyTorch
         other = np.asarray(other)
         _check_broadcast(compare.__name__, self.shape, other.shape)
-        return self._result(compare(self.data, other), None)
+        return Tensor.wrap(compare(self.data, other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -402,9 +393,9 @@ class Tensor:
         """Index of the largest value along `dim` (of the flattened tensor when None); no grad."""
         if dim is None or self.ndim == 0:
             self._dims(dim, "argmax")
-            return self._result(np.asarray(self.data.argmax()), None)
+            return Tensor.wrap(np.asarray(self.data.argmax()), None)
         axis = self._dim(dim, "argmax")
-        return self._result(self.data.argmax(axis=axis, keepdims=keepdim), None)
+        return Tensor.wrap(self.data.argmax(axis=axis, keepdims=keepdim), None)
 
     def _dims(self, dim: Dims, op: str) -> tuple[int, ...]:
         """`dim` as a tuple of non-negative axes; None or an empty sequence mean all dims."""

@@ -1,9 +1,8 @@
 """tinygrad_lr.data: loading the lesson's tumour CSV, the download cache, make_tumors, LabelEncoder.
 
 No test touches the network: downloads use file:// addresses, and an autouse fixture makes any
-socket connection fail. The lesson's original file is read from ../shared/data/tumors.csv next
-to the project when it is there (it is not shipped with the project); tests that need it skip
-otherwise.
+socket connection fail. The lesson's original file comes from the `tumors_csv` fixture
+(conftest.py); tests that need it skip where it is absent.
 """
 
 import hashlib
@@ -17,19 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tinygrad_lr import data
-from tinygrad_lr.data import DataError, LabelEncoder, load_tumors, make_tumors
+from tinygrad_lr.lesson import data
+from tinygrad_lr.lesson.data import DataError, LabelEncoder, load_tumors, make_tumors
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-ORIGINAL_CSV = PROJECT_ROOT.parent / "shared" / "data" / "tumors.csv"
 ORIGINAL_SHA256 = "ec648c474f1ef1334a4919cbccfc5834a0b28f179c931a1a768aef05ca0eb0a6"
 PINNED_COMMIT = "b9aea43f2889e7fbd018aa46039f68c7774c6121"
 
-needs_original = pytest.mark.skipif(
-    not ORIGINAL_CSV.is_file(),
-    reason=f"the lesson's original tumors.csv is not at {ORIGINAL_CSV} (../shared/data/ from "
-    "the project root); it is not shipped with the project",
-)
 
 COLUMNS = ["leukocyte_count", "blood_pressure", "tumor_class"]
 HEADER = ",".join(COLUMNS) + "\n"
@@ -65,9 +57,8 @@ def _files(directory: Path) -> list[str]:
 # --- the original file, read from a local path ------------------------------------------------
 
 
-@needs_original
-def test_original_file_has_the_schema_1000_rows_and_611_malignant_389_benign():
-    df = load_tumors(ORIGINAL_CSV)
+def test_original_file_has_the_schema_1000_rows_and_611_malignant_389_benign(tumors_csv):
+    df = load_tumors(tumors_csv)
     assert list(df.columns) == COLUMNS
     assert len(df) == 1000
     assert df["tumor_class"].value_counts().to_dict() == {"malignant": 611, "benign": 389}
@@ -76,17 +67,15 @@ def test_original_file_has_the_schema_1000_rows_and_611_malignant_389_benign():
     assert not df.isna().any().any()
 
 
-@needs_original
-def test_original_file_loads_when_given_its_right_checksum():
-    df = load_tumors(ORIGINAL_CSV, sha256=ORIGINAL_SHA256)
+def test_original_file_loads_when_given_its_right_checksum(tumors_csv):
+    df = load_tumors(tumors_csv, sha256=ORIGINAL_SHA256)
     assert len(df) == 1000
 
 
-@needs_original
-def test_original_file_with_a_wrong_checksum_raises_data_error_naming_the_file():
+def test_original_file_with_a_wrong_checksum_raises_data_error_naming_the_file(tumors_csv):
     with pytest.raises(DataError, match="sha256") as info:
-        load_tumors(ORIGINAL_CSV, sha256="0" * 64)
-    assert str(ORIGINAL_CSV) in str(info.value)
+        load_tumors(tumors_csv, sha256="0" * 64)
+    assert str(tumors_csv) in str(info.value)
 
 
 def test_local_file_checksum_is_checked_only_when_given(tmp_path):
@@ -305,11 +294,12 @@ def test_default_source_is_the_lesson_url():
     assert inspect.signature(load_tumors).parameters["source"].default == data.LESSON_URL
 
 
-@needs_original
-def test_lesson_url_loads_offline_from_a_cache_holding_the_original(tmp_path, monkeypatch):
+def test_lesson_url_loads_offline_from_a_cache_holding_the_original(
+    tmp_path, monkeypatch, tumors_csv
+):
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "tumors.csv").write_bytes(ORIGINAL_CSV.read_bytes())
+    (cache / "tumors.csv").write_bytes(tumors_csv.read_bytes())
 
     def refuse(*args, **kwargs):
         raise AssertionError("the cached copy should have been used")
@@ -372,9 +362,8 @@ def test_make_tumors_has_the_schema_and_dtypes():
     assert not df.isna().any().any()
 
 
-@needs_original
-def test_make_tumors_dtypes_match_the_original():
-    original = load_tumors(ORIGINAL_CSV)
+def test_make_tumors_dtypes_match_the_original(tumors_csv):
+    original = load_tumors(tumors_csv)
     pd.testing.assert_series_equal(make_tumors().dtypes, original.dtypes)
 
 
@@ -421,9 +410,8 @@ def test_make_tumors_features_are_mildly_positively_correlated_within_each_class
     assert 0.1 < corr < 0.6
 
 
-@needs_original
-def test_make_tumors_class_means_are_near_the_originals(big):
-    original = load_tumors(ORIGINAL_CSV)
+def test_make_tumors_class_means_are_near_the_originals(big, tumors_csv):
+    original = load_tumors(tumors_csv)
     features = ["leukocyte_count", "blood_pressure"]
     made = big.groupby("tumor_class")[features].mean()
     real = original.groupby("tumor_class")[features].mean()

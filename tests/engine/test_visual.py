@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, nn, visual
-from tinygrad_lr import functional as F
-from tinygrad_lr.cli import main
+from tinygrad_lr import fused as tg_fused
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(
@@ -49,10 +48,8 @@ def step():
     model = LessonModel()
     X = Tensor(rng.standard_normal((6, 2)), name="X")
     y = np.array([0, 1, 1, 0, 1, 1])
-    # the composites, so the graph shows the primitives (nn.Linear and CrossEntropyLoss run as
-    # two fused nodes, see the last tests)
-    logits = F.linear_composite(X, model.fc.weight, model.fc.bias)
-    loss = F.cross_entropy_composite(logits, y)
+    # nn.Linear and CrossEntropyLoss are compositions of primitives: the graph shows each one
+    loss = nn.CrossEntropyLoss()(model(X), y)
     loss.name = "loss"
     return model, X, y, loss
 
@@ -195,22 +192,14 @@ def test_trace_records_nothing_outside_its_block(step):
     assert t.records == []
 
 
-def test_graph_command_prints_the_trace_and_draws(tmp_path, capsys):
-    assert main(["graph", "--out", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "MatMul" in out and "dW = Xᵀ(ŷ − y)/N: largest difference" in out
-    drawn = tmp_path / ("graph.svg" if HAS_DOT else "graph.dot")
-    assert drawn.is_file() and drawn.stat().st_size > 1000
-
-
 def test_the_fused_model_is_two_nodes_with_the_same_gradients(step):
     model, X, y, loss = step
     loss.backward()
     composite = [p.grad.data.copy() for p in model.parameters()]
     model.zero_grad()
-    fused = nn.CrossEntropyLoss()(model(X), y)
+    loss = tg_fused.cross_entropy(tg_fused.linear(X, model.fc.weight, model.fc.bias), y)
     with visual.trace() as t:
-        fused.backward()
+        loss.backward()
     assert [r["op"] for r in t.records] == ["CrossEntropy", "Linear"]
     for p, expected in zip(model.parameters(), composite):
         np.testing.assert_allclose(p.grad.data, expected, rtol=1e-13, atol=1e-16)

@@ -1,52 +1,61 @@
 """The lesson's model three ways: hand-derived NumPy, tinygrad_lr's autograd and PyTorch agree."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-import tinygrad_lr as tg
-from tinygrad_lr import data, lesson, reference
-
-ORIGINAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "tumors.csv"
-needs_original = pytest.mark.skipif(
-    not ORIGINAL_CSV.is_file(),
-    reason="the lesson's original tumors.csv is not at ../shared/data/ (it is not shipped with "
-    "the project); the published figures can only be checked against that file",
-)
+from tinygrad_lr import visual
+from tinygrad_lr.lesson import data, pipeline, reference, train
 
 
 @pytest.fixture(scope="module")
 def prepared():
-    return lesson.prepare(data.make_tumors(seed=7), seed=7)
+    return pipeline.prepare(data.make_tumors(seed=7), seed=7)
 
 
 @pytest.fixture(scope="module")
-def original():
-    p = lesson.prepare(data.load_tumors(ORIGINAL_CSV), seed=1234)
-    lesson.init_numpy_weights(2, 2)  # the lesson's demonstration draw
-    W0, b0 = lesson.init_numpy_weights(2, 2)
+def original(tumors_csv):
+    p = pipeline.prepare(data.load_tumors(tumors_csv), seed=1234)
+    pipeline.init_numpy_weights(2, 2)  # the lesson's demonstration draw
+    W0, b0 = pipeline.init_numpy_weights(2, 2)
     return p, W0, b0
 
 
-def _autograd_gradients(X, y, W, b, class_weight):
-    model = tg.nn.Linear(W.shape[0], W.shape[1], dtype=np.float64)
-    model.load_state_dict({"weight": W.T, "bias": b[0]})
-    tg.nn.CrossEntropyLoss(weight=class_weight)(model(tg.Tensor(X)), y).backward()
-    return model.weight.grad.data.T, model.bias.grad.data[None, :]
+def _train(prepared, W0, b0, settings, epochs=50, implementations=None):
+    return [
+        train.fit(make(W0, b0, **settings), prepared.X_train, prepared.y_train, epochs)
+        for make in implementations or [train.HandDerived, train.Tinygrad, train.Torch]
+    ]
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-def test_hand_derived_gradients_equal_autograd_in_float64(prepared, weighted):
+@pytest.mark.parametrize("fused", [False, True], ids=["autograd", "fused"])
+def test_hand_derived_gradients_equal_tinygrad_lr_in_float64(prepared, weighted, fused):
     rng = np.random.default_rng(0)
-    W, b = rng.standard_normal((2, 2)), rng.standard_normal((1, 2))
+    W, b = rng.standard_normal((2, 2)), rng.standard_normal(2)
     w = prepared.class_weights if weighted else None
-    y_hat = reference.softmax(reference.forward(prepared.X_train, W, b))
-    dW, db = reference.gradients(prepared.X_train, y_hat, prepared.y_train, w)
-    aW, ab = _autograd_gradients(prepared.X_train, prepared.y_train, W, b, w)
+    X, y = prepared.X_train, prepared.y_train
+    y_hat = reference.softmax(reference.forward(X, W, b))
+    dW, db = reference.gradients(X, y_hat, y, w)
+    aW, ab = train.Tinygrad(W, b, class_weight=w, fused=fused).gradients(X, y)
     np.testing.assert_allclose(aW, dW, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ab, db, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_tinygrad_lrs_lesson_model_runs_through_primitive_ops_not_a_closed_form(prepared, weighted):
+    """The autograd path's backward visits the primitives; the fused path's only two nodes."""
+    W, b = np.full((2, 2), 0.1), np.zeros(2)
+    w = prepared.class_weights if weighted else None
+    X, y = prepared.X_train, prepared.y_train
+    with visual.trace() as steps:
+        train.Tinygrad(W, b, class_weight=w).gradients(X, y)
+    ops = {r["op"] for r in steps.records}
+    expected = {"MatMul", "Permute", "Add", "Sub", "Exp", "Sum", "Log", "Index", "Neg", "Div"}
+    assert expected | ({"Mul"} if weighted else set()) == ops
+    with visual.trace() as steps:
+        train.Tinygrad(W, b, class_weight=w, fused=True).gradients(X, y)
+    assert [r["op"] for r in steps.records] == ["CrossEntropy", "Linear"]
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
@@ -64,9 +73,7 @@ def test_hand_derived_loss_equals_torch_cross_entropy(prepared, weighted):
 
 
 def test_hand_derived_gradient_does_not_overwrite_the_probabilities(prepared):
-    y_hat = reference.softmax(
-        reference.forward(prepared.X_train, np.ones((2, 2)), np.zeros((1, 2)))
-    )
+    y_hat = reference.softmax(reference.forward(prepared.X_train, np.ones((2, 2)), np.zeros(2)))
     before = y_hat.copy()
     reference.gradients(prepared.X_train, y_hat, prepared.y_train)
     np.testing.assert_array_equal(y_hat, before)
@@ -79,11 +86,14 @@ def test_reference_softmax_does_not_overflow():
 
 
 def test_sgd_training_equals_the_numpy_loop_and_torch(prepared):
-    W0, b0 = 0.01 * np.random.default_rng(2).standard_normal((2, 2)), np.zeros((1, 2))
-    runs = [
-        f(prepared, W0, b0, 0.1, 50)
-        for f in (lesson.numpy_sgd, lesson.tinygrad_sgd, lesson.torch_sgd)
-    ]
+    W0, b0 = 0.01 * np.random.default_rng(2).standard_normal((2, 2)), np.zeros(2)
+    settings = pipeline.part_settings(prepared, 1, 0.1)
+    runs = _train(prepared, W0, b0, settings)
+    runs.append(
+        train.fit(
+            train.Tinygrad(W0, b0, fused=True, **settings), prepared.X_train, prepared.y_train, 50
+        )
+    )
     for run in runs[1:]:
         np.testing.assert_allclose(run.losses, runs[0].losses, rtol=1e-12)
         np.testing.assert_allclose(run.W, runs[0].W, rtol=1e-12, atol=1e-13)
@@ -92,16 +102,22 @@ def test_sgd_training_equals_the_numpy_loop_and_torch(prepared):
 
 
 def test_adam_training_equals_torch_and_the_hand_written_adam(prepared):
-    W1, b1 = lesson.initial_linear(prepared, seed=3)
-    numpy_run, ours, theirs = (
-        f(prepared, W1, b1, 0.1, 50)
-        for f in (lesson.numpy_adam, lesson.tinygrad_adam, lesson.torch_adam)
-    )
+    W1, b1 = pipeline.initial_linear(prepared, seed=3)
+    numpy_run, ours, theirs = _train(prepared, W1, b1, pipeline.part_settings(prepared, 2, 0.1))
     for run in (ours, numpy_run):
+        assert run.W.dtype == np.float32
         np.testing.assert_allclose(run.losses, theirs.losses, rtol=1e-5)
         np.testing.assert_allclose(run.W, theirs.W, atol=1e-5)
         np.testing.assert_allclose(run.b, theirs.b, atol=1e-5)
-    assert lesson.largest_difference([numpy_run, ours, theirs]) < 1e-5
+    assert pipeline.weight_difference([numpy_run, ours, theirs]) < 1e-5
+
+
+def test_weight_difference_is_nan_never_zero_when_a_training_diverged(prepared):
+    W0, b0 = np.zeros((2, 2)), np.zeros(2)
+    runs = _train(prepared, W0, b0, pipeline.part_settings(prepared, 1, 0.1), epochs=2)
+    runs[1].model.model.bias.numpy()[0] = np.nan
+    assert np.isnan(pipeline.weight_difference(runs))
+    assert pipeline.nonfinite_weights(runs) == ["NaN in tinygrad_lr's trained bias"]
 
 
 def test_hand_written_adam_follows_torch_adam_step_by_step():
@@ -119,9 +135,10 @@ def test_hand_written_adam_follows_torch_adam_step_by_step():
 
 
 def test_unstandardized_weights_give_the_same_logits_on_raw_inputs(prepared):
-    W1, b1 = lesson.initial_linear(prepared, seed=5)
-    run = lesson.torch_adam(prepared, W1, b1, 0.1, 20)
-    W_raw, b_raw = lesson.unstandardized(run, prepared)
+    W1, b1 = pipeline.initial_linear(prepared, seed=5)
+    settings = pipeline.part_settings(prepared, 2, 0.1)
+    (run,) = _train(prepared, W1, b1, settings, epochs=20, implementations=[train.Torch])
+    W_raw, b_raw = pipeline.unstandardized(run, prepared)
     raw_logits = prepared.raw_test @ W_raw.T + b_raw
     trained_logits = prepared.X_test @ run.W.T.astype(np.float64) + run.b
     np.testing.assert_allclose(raw_logits, trained_logits, rtol=1e-10, atol=1e-10)
@@ -133,10 +150,10 @@ def test_the_lessons_unstandardized_bias_is_wrong_and_ours_is_not(prepared):
     W, b = rng.standard_normal((2, 2)), rng.standard_normal(2)
     mean, scale = prepared.scaler.mean_, prepared.scaler.scale_
     W_raw, b_raw = reference.unstandardize(W, b, mean, scale)
-    lessons_bias = b - np.sum(W_raw * mean[:, None])
-    expected = prepared.X_test @ W + b
-    np.testing.assert_allclose(prepared.raw_test @ W_raw + b_raw, expected, atol=1e-12)
-    assert not np.allclose(prepared.raw_test @ W_raw + lessons_bias, expected, atol=1e-3)
+    lessons_bias = b - np.sum(W_raw * mean[None, :])
+    expected = prepared.X_test @ W.T + b
+    np.testing.assert_allclose(prepared.raw_test @ W_raw.T + b_raw, expected, atol=1e-12)
+    assert not np.allclose(prepared.raw_test @ W_raw.T + lessons_bias, expected, atol=1e-3)
 
 
 def test_prepare_splits_70_15_15_stratified_and_standardises_on_train(prepared):
@@ -150,13 +167,11 @@ def test_prepare_splits_70_15_15_stratified_and_standardises_on_train(prepared):
     np.testing.assert_allclose(prepared.class_weights, 1 / np.bincount(prepared.y_train))
 
 
-@needs_original
 def test_the_published_figures_are_reproduced_from_the_original_csv(original):
     p, W0, b0 = original
-    part1 = [
-        f(p, W0, b0, 0.1, 50) for f in (lesson.numpy_sgd, lesson.tinygrad_sgd, lesson.torch_sgd)
-    ]
-    for run in part1:
+    implementations = [train.HandDerived, train.Tinygrad, train.Torch]
+    for make in implementations:
+        run = train.fit(make(W0, b0, **pipeline.part_settings(p, 1, 0.1)), p.X_train, p.y_train, 50)
         assert [f"{v:.3f}" for v in run.losses[::10]] == [
             "0.684",
             "0.446",
@@ -164,24 +179,21 @@ def test_the_published_figures_are_reproduced_from_the_original_csv(original):
             "0.297",
             "0.263",
         ], run.name
-        assert f"{lesson.accuracy(run, p.X_test, p.y_test):.2f}" == "0.97", run.name
+        assert f"{pipeline.accuracy(run, p.X_test, p.y_test):.2f}" == "0.97", run.name
 
-    W1, b1 = lesson.initial_linear(p, 1234)
-    part2 = [
-        f(p, W1, b1, 0.1, 50) for f in (lesson.numpy_adam, lesson.tinygrad_adam, lesson.torch_adam)
-    ]
-    for run in part2:
+    W1, b1 = pipeline.initial_linear(p, 1234)
+    for make in implementations:
+        run = train.fit(make(W1, b1, **pipeline.part_settings(p, 2, 0.1)), p.X_train, p.y_train, 50)
         assert [f"{v:.2f}" for v in run.losses[::10]] == ["0.96", "0.28", "0.15", "0.12", "0.10"], (
             run.name
         )
-        assert f"{lesson.accuracy(run, p.X_test, p.y_test):.2f}" == "0.98", run.name
+        assert f"{pipeline.accuracy(run, p.X_test, p.y_test):.2f}" == "0.98", run.name
 
 
-@needs_original
 def test_the_original_split_and_initial_weights_are_the_lessons(original):
     p, W0, _ = original
     assert p.sizes == {"train": 700, "val": 150, "test": 150}
     assert np.bincount(p.y_train).tolist() == [272, 428]
     np.testing.assert_allclose(
-        W0, [[0.0023454710, -0.0135485245], [-0.0182130380, -0.0043288950]], atol=1e-10
+        W0.T, [[0.0023454710, -0.0135485245], [-0.0182130380, -0.0043288950]], atol=1e-10
     )

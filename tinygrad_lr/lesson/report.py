@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import data, lesson, plots
+from tinygrad_lr.compare import largest_difference
+
+from . import data, pipeline, plots
+from .pipeline import Part, Prepared
 
 INFERENCE_EXAMPLE = {"leukocyte_count": 13.0, "blood_pressure": 12.0}  # the lesson's example
-
-
-@dataclass
-class Part:
-    title: str
-    loss_format: str
-    runs: list[lesson.Run]
-    initial: tuple[np.ndarray, np.ndarray]  # the starting weights, in the lesson's layout
-
-
-def load_data(choice: str, seed: int) -> tuple[Any, str]:
-    """`synthetic`, `lesson` (download) or a path to the CSV → (DataFrame, description)."""
-    if choice == "synthetic":
-        return data.make_tumors(seed=seed), f"synthetic (make_tumors(n=1000, seed={seed}))"
-    if choice == "lesson":
-        try:
-            return data.load_tumors(data.LESSON_URL), f"the lesson's CSV ({data.LESSON_URL})"
-        except OSError as error:
-            raise SystemExit(
-                f"could not download the lesson's CSV from {data.LESSON_URL} ({error}); "
-                "pass --data PATH to a local copy, or --data synthetic"
-            ) from None
-    return data.load_tumors(choice), f"CSV file {choice}"
-
-
-def run_lesson(df: Any, seed: int, lr: float, epochs: int) -> tuple[lesson.Prepared, list[Part]]:
-    """Both parts of the lesson, each trained by every available implementation."""
-    p = lesson.prepare(df, seed)
-    D, C = p.X_train.shape[1], len(p.encoder)
-    lesson.init_numpy_weights(D, C)  # the lesson's demonstration draw, kept for the same order
-    W0, b0 = lesson.init_numpy_weights(D, C)
-    W1, b1 = lesson.initial_linear(p, seed)
-    return p, [
-        Part(
-            f"Part 1, the lesson's NumPy model: cross-entropy, gradient descent (lr {lr}), float64",
-            ".3f",
-            [f(p, W0, b0, lr, epochs) for f in lesson.trainers(1)],
-            (W0, b0),
-        ),
-        Part(
-            f"Part 2, the lesson's PyTorch model: class-weighted cross-entropy, Adam "
-            f"(lr {lr}), float32",
-            ".2f",
-            [f(p, W1, b1, lr, epochs) for f in lesson.trainers(2)],
-            (W1, b1),
-        ),
-    ]
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -71,7 +26,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
-def report(p: lesson.Prepared, parts: list[Part], description: str, every: int = 10) -> str:
+def report(p: Prepared, parts: list[Part], description: str, every: int = 10) -> str:
     out = [f"Data: {description}"]
     classes = p.encoder.classes
     sizes = p.sizes
@@ -112,15 +67,14 @@ def report(p: lesson.Prepared, parts: list[Part], description: str, every: int =
             rows.append(
                 [
                     f"{split} acc",
-                    *(v for r in part.runs for v in ("", f"{lesson.accuracy(r, X, y):.2f}")),
+                    *(v for r in part.runs for v in ("", f"{pipeline.accuracy(r, X, y):.2f}")),
                 ]
             )
         out += [
             "",
             part.title,
             table(header, rows),
-            f"Largest difference between the implementations' final weights: "
-            f"{lesson.largest_difference(part.runs):.2e}",
+            weights_line(part.runs),
         ]
     if len(parts[0].runs) < 3:
         out.append(
@@ -132,7 +86,7 @@ def report(p: lesson.Prepared, parts: list[Part], description: str, every: int =
     out += ["", "Test metrics, part 2 (scikit-learn's precision_recall_fscore_support)"]
     rows = []
     for run in final:
-        for c, m in lesson.per_class_metrics(run, p).items():
+        for c, m in pipeline.per_class_metrics(run, p).items():
             rows.append(
                 [
                     run.name,
@@ -162,8 +116,8 @@ def report(p: lesson.Prepared, parts: list[Part], description: str, every: int =
         "Weights for unstandardised inputs, part 2: W_raw = W / σ, b_raw = b − (W / σ)·μ per class",
     ]
     for run in final:
-        W_raw, b_raw = lesson.unstandardized(run, p)
-        same = np.abs((p.raw_test @ W_raw.T + b_raw) - (p.X_test @ run.W.T + run.b)).max()
+        W_raw, b_raw = pipeline.unstandardized(run, p)
+        same = largest_difference(p.raw_test @ W_raw.T + b_raw, p.X_test @ run.W.T + run.b)
         out.append(
             f"  {run.name}: W_raw {_inline(W_raw)}, b_raw {_inline(b_raw)}; largest "
             f"logit difference, raw vs standardised inputs (test split): {same:.1e}"
@@ -171,11 +125,26 @@ def report(p: lesson.Prepared, parts: list[Part], description: str, every: int =
     return "\n".join(out)
 
 
+def weights_line(runs: list) -> str:
+    """The largest difference between the runs' trained weights, or what made it meaningless."""
+    problems = pipeline.nonfinite_weights(runs)
+    if problems:
+        return (
+            "FAILED: the implementations' final weights cannot be compared: "
+            + "; ".join(problems)
+            + " (the training diverged: try a smaller --lr)"
+        )
+    return (
+        "Largest difference between the implementations' final weights: "
+        f"{pipeline.weight_difference(runs):.2e}"
+    )
+
+
 def _inline(array: np.ndarray) -> str:
     return np.array2string(array, precision=4, separator=", ").replace("\n", "")
 
 
-def write_pictures(df: Any, p: lesson.Prepared, parts: list[Part], out_dir: Path) -> list[Path]:
+def write_pictures(df: Any, p: Prepared, parts: list[Part], out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     paths = [
         plots.plot_dataset(
@@ -191,3 +160,13 @@ def write_pictures(df: Any, p: lesson.Prepared, parts: list[Part], out_dir: Path
         plots.plot_losses({t: part.runs for t, part in zip(titles, parts)}, out_dir / "losses.png")
     )
     return paths
+
+
+def run(data_choice: str, seed: int, lr: float, epochs: int, out: Path) -> int:
+    """`tinygrad-lr lesson`: print the report, write the pictures; 1 when a training diverged."""
+    df, description = pipeline.load_data(data_choice, seed)
+    p, parts = pipeline.run_lesson(df, seed, lr, epochs)
+    print(report(p, parts, description))
+    paths = write_pictures(df, p, parts, out)
+    print(f"\nPictures written to {out}: " + ", ".join(path.name for path in paths))
+    return 1 if any(pipeline.nonfinite_weights(part.runs) for part in parts) else 0

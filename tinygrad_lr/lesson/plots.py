@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .data import CLASSES, FEATURES
-from .lesson import Prepared, Run
+from .pipeline import Prepared
+from .train import Run
 
 COLORS = {"benign": "tab:red", "malignant": "tab:blue"}
 

@@ -58,8 +58,9 @@ def test_pow_with_constant_exponent_matches_torch(exponent):
 
 
 def test_pow_at_zero_base_has_the_torch_gradient():
-    check_op(lambda x, y: x**y, np.array([0.0, 0.0, 1.5]), np.array([2.0, 0.0, 3.0]),
-             run_gradcheck=False)  # central differences step below 0 at x = 0
+    check_op(
+        lambda x, y: x**y, np.array([0.0, 0.0, 1.5]), np.array([2.0, 0.0, 3.0]), run_gradcheck=False
+    )  # central differences step below 0 at x = 0
 
 
 @pytest.mark.parametrize("scalar", [2.5, -3, 0.5])
@@ -119,10 +120,16 @@ def test_sum_and_mean_match_torch(dim, keepdim):
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.parametrize("dim", [0, 1, -1, (0, 2)], ids=str)
 def test_max_and_min_match_torch_amax_and_amin(dim, keepdim):
-    check_op(lambda x: x.max(dim=dim, keepdim=keepdim), (2, 3, 4),
-             torch_fn=lambda x: x.amax(dim=dim, keepdim=keepdim))
-    check_op(lambda x: x.min(dim=dim, keepdim=keepdim), (2, 3, 4),
-             torch_fn=lambda x: x.amin(dim=dim, keepdim=keepdim))
+    check_op(
+        lambda x: x.max(dim=dim, keepdim=keepdim),
+        (2, 3, 4),
+        torch_fn=lambda x: x.amax(dim=dim, keepdim=keepdim),
+    )
+    check_op(
+        lambda x: x.min(dim=dim, keepdim=keepdim),
+        (2, 3, 4),
+        torch_fn=lambda x: x.amin(dim=dim, keepdim=keepdim),
+    )
 
 
 def test_max_of_all_elements_matches_torch():
@@ -205,17 +212,24 @@ def test_matmul_method_and_reflected_form_match_torch():
     ids=["gather", "repeated", "slice-and-array", "int", "slices", "none", "mask"],
 )
 def test_indexing_matches_torch(index):
-    check_op(lambda x: x[index], (3, 4),
-             torch_fn=lambda x: x[tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i
-                                        for i in index)])
+    check_op(
+        lambda x: x[index],
+        (3, 4),
+        torch_fn=lambda x: x[
+            tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+        ],
+    )
 
 
 def test_indexing_with_a_tensor_of_indices_matches_torch():
     from tinygrad_lr import Tensor
 
     rows, cols = np.arange(3), np.array([2, 0, 2])
-    check_op(lambda x: x[Tensor(rows), Tensor(cols)], (3, 4),
-             torch_fn=lambda x: x[torch.tensor(rows), torch.tensor(cols)])
+    check_op(
+        lambda x: x[Tensor(rows), Tensor(cols)],
+        (3, 4),
+        torch_fn=lambda x: x[torch.tensor(rows), torch.tensor(cols)],
+    )
 
 
 def test_cast_passes_gradient_back_in_the_original_dtype():

@@ -1,6 +1,7 @@
 """The lesson runs end to end: the command, the parity check, the script and the notebook."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,12 +9,11 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from tinygrad_lr import lesson, parity
 from tinygrad_lr.cli import main
+from tinygrad_lr.lesson import parity, train
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "lessons" / "logistic_regression.py"
-ORIGINAL_CSV = ROOT.parent / "shared" / "data" / "tumors.csv"
 PICTURES = ["dataset.png", "losses.png"] + [
     f"boundary_part{part}_{name}.png"
     for part in (1, 2)
@@ -48,7 +48,7 @@ def test_lesson_command_prints_the_three_way_table_and_writes_pictures(tmp_path,
 
 
 def test_lesson_command_runs_without_pytorch(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(lesson, "torch_or_none", lambda: None)
+    monkeypatch.setattr(train, "torch_or_none", lambda: None)
     assert main(["lesson", "--out", str(tmp_path), "--epochs", "10"]) == 0
     out = capsys.readouterr().out
     assert "PyTorch loss" not in out
@@ -57,11 +57,10 @@ def test_lesson_command_runs_without_pytorch(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "boundary_part2_pytorch.png").exists()
 
 
-@pytest.mark.skipif(
-    not ORIGINAL_CSV.is_file(), reason="the lesson's original tumors.csv is not at ../shared/data/"
-)
-def test_lesson_command_prints_the_published_figures_from_the_original_csv(tmp_path, capsys):
-    assert main(["lesson", "--data", str(ORIGINAL_CSV), "--out", str(tmp_path)]) == 0
+def test_lesson_command_prints_the_published_figures_from_the_original_csv(
+    tmp_path, capsys, tumors_csv
+):
+    assert main(["lesson", "--data", str(tumors_csv), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     part1, part2 = out.split("Part 1")[1].split("Part 2")
     for epoch, value in zip((0, 10, 20, 30, 40), ("0.684", "0.446", "0.349", "0.297", "0.263")):
@@ -86,19 +85,39 @@ def test_lesson_command_explains_a_missing_data_file(tmp_path):
         main(["lesson", "--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path)])
 
 
-def test_parity_command_passes_and_shows_four_sources(capsys):
+def test_parity_command_passes_and_shows_five_sources(capsys):
     assert main(["parity", "--epochs", "20"]) == 0
     out = capsys.readouterr().out
-    for source in ("hand-derived", "autograd", "PyTorch", "central diff."):
-        assert source in out
+    header = next(line for line in out.splitlines() if line.startswith("parameter"))
+    assert header.split()[1:] == [
+        "hand-derived",
+        "autograd",
+        "fused",
+        "PyTorch",
+        "central",
+        "diff.",
+    ]
     assert "float32, class-weighted" in out
-    assert "14 of 14 checks within tolerance" in out
+    assert "62 of 62 checks within tolerance" in out
+    assert "FAILED" not in out
 
 
 def test_parity_command_exits_non_zero_when_a_difference_is_over_tolerance(capsys, monkeypatch):
     monkeypatch.setitem(parity.ANALYTIC_TOL, "float32", 1e-20)
     assert main(["parity", "--epochs", "5"]) == 1
-    assert "OVER" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OVER" in out
+    assert "FAILED: gradients, autograd vs PyTorch, float32, unweighted cross-entropy" in out
+
+
+def test_graph_command_prints_the_trace_and_draws(tmp_path, capsys):
+    assert main(["graph", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "MatMul" in out and "dW = Xᵀ(ŷ − y)/N" in out
+    gap = float(out.split("largest difference ")[1].split(".\n")[0].rstrip("."))
+    assert gap < 1e-15
+    drawn = tmp_path / ("graph.svg" if shutil.which("dot") else "graph.dot")
+    assert drawn.is_file() and drawn.stat().st_size > 1000
 
 
 def test_commands_explain_themselves():
@@ -152,11 +171,8 @@ def test_lesson_script_runs_as_a_notebook_in_a_jupyter_kernel(tmp_path, monkeypa
     assert (tmp_path / "losses.png").is_file()
 
 
-@pytest.mark.skipif(
-    not ORIGINAL_CSV.is_file(), reason="the lesson's original tumors.csv is not at ../shared/data/"
-)
-def test_lesson_script_prints_the_published_figures_from_the_original_csv(tmp_path):
-    result = _run_script(tmp_path, str(ORIGINAL_CSV))
+def test_lesson_script_prints_the_published_figures_from_the_original_csv(tmp_path, tumors_csv):
+    result = _run_script(tmp_path, str(tumors_csv))
     for epoch, sgd, adam in zip(
         (0, 10, 20, 30, 40),
         ("0.684", "0.446", "0.349", "0.297", "0.263"),

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.steps import IMPLEMENTATIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", IMPLEMENTATIONS)

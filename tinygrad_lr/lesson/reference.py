@@ -3,20 +3,22 @@
 This is the reference the engine is held against: every formula below is derived on paper in
 the lesson, and the tests check that tinygrad_lr's autograd produces the same numbers.
 
-Shapes, as in the lesson: X is (N, D), W is (D, C) (note: `nn.Linear.weight` is its transpose,
-(C, D)), b is (1, C), y holds N class indices.
+Shapes: X is (N, D), y holds N class indices, and the weights have PyTorch's `nn.Linear` layout,
+W (C, D) and b (C,), as everywhere in this project. The lesson itself writes W as (D, C) and the
+logits as X W; ours is its transpose, so the lesson's dW = Xᵀ(ŷ − Y)/N appears here as
+(ŷ − Y)ᵀ X / N, the same numbers transposed.
 
-    logits = X W + b
+    logits = X Wᵀ + b
     ŷ = softmax(logits)                         (row-wise)
     J = −(1/N) Σᵢ log ŷ[i, yᵢ]
-    dJ/dlogits = (ŷ − onehot(y)) / N
-    dW = Xᵀ (ŷ − onehot(y)) / N,   db = Σᵢ (ŷ − onehot(y))ᵢ / N
+    dJ/dlogits = (ŷ − Y) / N                    (Y = onehot(y))
+    dW = (ŷ − Y)ᵀ X / N,   db = Σᵢ (ŷ − Y)ᵢ / N
 
 With class weights w (PyTorch's weighted mean), each row is scaled by w[yᵢ] and the mean divides
 by Σᵢ w[yᵢ] instead of N:
 
     J = −Σᵢ w[yᵢ] log ŷ[i, yᵢ] / Σᵢ w[yᵢ]
-    dJ/dlogits = w[y] ⊙ (ŷ − onehot(y)) / Σᵢ w[yᵢ]
+    dJ/dlogits = w[y] ⊙ (ŷ − Y) / Σᵢ w[yᵢ]
 """
 
 from __future__ import annotations
@@ -32,23 +34,24 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The logits X W + b."""
-    return X @ W + b
+    """The logits X Wᵀ + b (W is (C, D), b is (C,))."""
+    return X @ W.T + b
 
 
-def _row_weights(y: np.ndarray, class_weight: np.ndarray | None) -> np.ndarray:
-    return np.ones(len(y)) if class_weight is None else np.asarray(class_weight)[y]
+def row_weights(y: np.ndarray, class_weight: np.ndarray | None, dtype: np.dtype) -> np.ndarray:
+    """w[yᵢ] for every row: ones when there are no class weights."""
+    return np.ones(len(y), dtype) if class_weight is None else np.asarray(class_weight)[y]
 
 
 def loss(y_hat: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = None) -> float:
     """Cross-entropy of the probabilities ŷ: the (weighted) mean of −log ŷ[i, yᵢ]."""
-    w = _row_weights(y, class_weight)
+    w = row_weights(y, class_weight, y_hat.dtype)
     return float(-(w * np.log(y_hat[np.arange(len(y)), y])).sum() / w.sum())
 
 
 def dlogits(y_hat: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = None) -> np.ndarray:
-    """dJ/dlogits = w[y] (ŷ − onehot(y)) / Σ w[y]. Works on a copy: the lesson overwrote ŷ."""
-    w = _row_weights(y, class_weight)
+    """dJ/dlogits = w[y] (ŷ − Y) / Σ w[y]. Works on a copy: the lesson overwrote ŷ."""
+    w = row_weights(y, class_weight, y_hat.dtype)
     d = y_hat.copy()
     d[np.arange(len(y)), y] -= 1
     return d * (w / w.sum())[:, None]
@@ -57,49 +60,16 @@ def dlogits(y_hat: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = 
 def gradients(
     X: np.ndarray, y_hat: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """dW = Xᵀ dJ/dlogits and db = Σᵢ dJ/dlogitsᵢ (shape (1, C), like b)."""
+    """dW = (dJ/dlogits)ᵀ X, shape (C, D) like W, and db = Σᵢ (dJ/dlogits)ᵢ, shape (C,)."""
     d = dlogits(y_hat, y, class_weight)
-    return X.T @ d, d.sum(axis=0, keepdims=True)
+    return d.T @ X, d.sum(axis=0)
 
 
-def train(
-    X: np.ndarray,
-    y: np.ndarray,
-    W: np.ndarray,
-    b: np.ndarray,
-    lr: float,
-    epochs: int,
-    class_weight: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[float], list[float]]:
-    """Full-batch gradient descent, as the lesson's loop: W ← W − lr·dW, b ← b − lr·db.
+def sgd_update(param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> None:
+    """One step of gradient descent in place, as the lesson's loop: param ← param − lr · grad.
 
-    Returns the final W and b (new arrays; the inputs are not changed) and, per epoch, the loss
-    and the training accuracy measured before that epoch's update.
-    """
-    W, b = W.copy(), b.copy()
-    losses, accuracies = [], []
-    for _ in range(epochs):
-        logits = forward(X, W, b)
-        y_hat = softmax(logits)
-        losses.append(loss(y_hat, y, class_weight))
-        accuracies.append(float((logits.argmax(axis=1) == y).mean()))
-        dW, db = gradients(X, y_hat, y, class_weight)
-        W -= lr * dW
-        b -= lr * db
-    return W, b, losses, accuracies
-
-
-def unstandardize(
-    W: np.ndarray, b: np.ndarray, mean: np.ndarray, scale: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Weights for raw inputs from weights trained on standardised ones, x_std = (x − μ) / σ.
-
-    W x_std + b = (W/σ) x + (b − (W/σ)·μ), so W_raw = W/σ (per input row of W) and
-    b_raw = b − Σ_d (W/σ)[d, c] μ[d], one value per class c. The lesson summed over the classes
-    as well, subtracting the same number from every class's bias; that is the bug fixed here.
-    """
-    W_raw = W / scale[:, None]
-    return W_raw, b - mean @ W_raw
+    `state` is unused; it is there so that SGD and Adam are called the same way."""
+    param -= lr * grad
 
 
 def adam_update(
@@ -129,3 +99,17 @@ def adam_update(
     m_hat = m / (1 - beta1**t)
     v_hat = v / (1 - beta2**t)
     param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def unstandardize(
+    W: np.ndarray, b: np.ndarray, mean: np.ndarray, scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights for raw inputs from weights trained on standardised ones, x_std = (x − μ) / σ.
+
+    W x_std + b = (W/σ) x + (b − (W/σ)·μ), so W_raw = W/σ (each column of W divided by its
+    feature's σ) and b_raw[c] = b[c] − Σ_d W_raw[c, d] μ[d], one value per class c. The lesson
+    summed over the classes as well, subtracting the same number from every class's bias; that
+    is the bug fixed here.
+    """
+    W_raw = W / scale[None, :]
+    return W_raw, b - W_raw @ mean

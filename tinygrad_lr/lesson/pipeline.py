@@ -1,0 +1,206 @@
+"""The lesson's pipeline, step by step: data, then the model trained three ways, then evaluation.
+
+The lesson's figures depend on the order of its random draws from NumPy's global generator
+(shuffle, two splits, the NumPy model's weights) and on `torch.manual_seed` before the PyTorch
+model is built. The functions below keep that order; the lesson script and the `tinygrad-lr
+lesson` command both call them in sequence.
+
+Two parts, as in the lesson:
+- part 1, the lesson's NumPy model: unweighted cross-entropy, gradient descent (SGD), float64;
+- part 2, the lesson's PyTorch model: class-weighted cross-entropy, Adam, float32.
+Each part is trained by the hand-derived NumPy code, by tinygrad_lr (autograd through primitive
+ops) and by PyTorch, all started from the same weights (`train.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+import tinygrad_lr as tg
+from tinygrad_lr.compare import largest_difference, nonfinite
+
+from . import data, reference, train
+
+TRAIN_SIZE = 0.7  # then the rest is halved: validation 15%, test 15%
+
+
+@dataclass
+class Prepared:
+    """The split, encoded and standardised data, and what was learned from the training split."""
+
+    X_train: np.ndarray
+    X_val: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+    raw_train: np.ndarray
+    raw_test: np.ndarray
+    encoder: data.LabelEncoder
+    scaler: StandardScaler
+    class_weights: np.ndarray
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+
+def load_data(choice: str, seed: int) -> tuple[Any, str]:
+    """`synthetic`, `lesson` (download) or a path to the CSV → (DataFrame, description)."""
+    if choice == "synthetic":
+        return data.make_tumors(seed=seed), f"synthetic (make_tumors(n=1000, seed={seed}))"
+    if choice == "lesson":
+        try:
+            return data.load_tumors(data.LESSON_URL), f"the lesson's CSV ({data.LESSON_URL})"
+        except OSError as error:
+            raise SystemExit(
+                f"could not download the lesson's CSV from {data.LESSON_URL} ({error}); "
+                "pass --data PATH to a local copy, or --data synthetic"
+            ) from None
+    return data.load_tumors(choice), f"CSV file {choice}"
+
+
+def prepare(df: Any, seed: int) -> Prepared:
+    """Shuffle, split 70/15/15 stratified, encode labels, weight classes, standardise.
+
+    Seeds NumPy's global generator, as the lesson does, and draws from it in the lesson's order.
+    """
+    np.random.seed(seed)
+    df = df.sample(frac=1).reset_index(drop=True)
+    X, y = df[list(data.FEATURES)].to_numpy(), df[data.TARGET].to_numpy()
+    X_train, X_rest, y_train, y_rest = train_test_split(X, y, train_size=TRAIN_SIZE, stratify=y)
+    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, train_size=0.5, stratify=y_rest)
+    encoder = data.LabelEncoder().fit(y_train)
+    y_train, y_val, y_test = (encoder.encode(v) for v in (y_train, y_val, y_test))
+    class_weights = 1.0 / np.bincount(y_train)  # rarer classes count more in the loss
+    scaler = StandardScaler().fit(X_train)
+    return Prepared(
+        scaler.transform(X_train),
+        scaler.transform(X_val),
+        scaler.transform(X_test),
+        y_train,
+        y_val,
+        y_test,
+        X_train,
+        X_test,
+        encoder,
+        scaler,
+        class_weights,
+    )
+
+
+def init_numpy_weights(input_dim: int, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lesson's initialisation: W = 0.01 · randn(D, C) and b = 0, from NumPy's global
+    generator. The lesson draws W as (D, C); it is returned transposed, (C, D), the layout used
+    everywhere here, so the random numbers are the lesson's."""
+    W = 0.01 * np.random.randn(input_dim, num_classes)
+    return W.T.copy(), np.zeros(num_classes)
+
+
+def initial_linear(p: Prepared, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The PyTorch model's first weights: `torch.manual_seed(seed)` then `nn.Linear`, as the
+    lesson does; without PyTorch, tinygrad_lr's own initialisation with the same seed."""
+    D, C = p.X_train.shape[1], len(p.encoder)
+    torch = train.torch_or_none()
+    if torch is None:
+        tg.manual_seed(seed)
+        layer = tg.nn.Linear(D, C)
+        return layer.weight.numpy().copy(), layer.bias.numpy().copy()
+    torch.manual_seed(seed)
+    layer = torch.nn.Linear(D, C)
+    return layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()
+
+
+@dataclass
+class Part:
+    """One part of the lesson: its settings, starting weights and every implementation's run."""
+
+    title: str
+    loss_format: str
+    settings: dict[str, Any]  # class_weight, optimizer, lr, dtype: what train.py's classes take
+    initial: tuple[np.ndarray, np.ndarray]  # W0 (C, D), b0 (C,)
+    runs: list[train.Run]
+
+
+def part_settings(p: Prepared, part: int, lr: float) -> dict[str, Any]:
+    """The loss, optimizer and precision of part 1 (the lesson's NumPy model) or part 2 (its
+    PyTorch model)."""
+    if part == 1:
+        return dict(class_weight=None, optimizer="sgd", lr=lr, dtype=np.float64)
+    return dict(class_weight=p.class_weights, optimizer="adam", lr=lr, dtype=np.float32)
+
+
+def run_lesson(df: Any, seed: int, lr: float, epochs: int) -> tuple[Prepared, list[Part]]:
+    """Both parts of the lesson, each trained by every available implementation."""
+    p = prepare(df, seed)
+    D, C = p.X_train.shape[1], len(p.encoder)
+    init_numpy_weights(D, C)  # the lesson's demonstration draw, kept for the same order
+    starts = [init_numpy_weights(D, C), initial_linear(p, seed)]
+    titles = [
+        f"Part 1, the lesson's NumPy model: cross-entropy, gradient descent (lr {lr}), float64",
+        f"Part 2, the lesson's PyTorch model: class-weighted cross-entropy, Adam (lr {lr}), "
+        "float32",
+    ]
+    parts = []
+    for number, (title, loss_format, (W0, b0)) in enumerate(
+        zip(titles, (".3f", ".2f"), starts), start=1
+    ):
+        settings = part_settings(p, number, lr)
+        runs = [
+            train.fit(make(W0, b0, **settings), p.X_train, p.y_train, epochs)
+            for make in train.implementations()
+        ]
+        parts.append(Part(title, loss_format, settings, (W0, b0), runs))
+    return p, parts
+
+
+# --- evaluation --------------------------------------------------------------------------------
+def accuracy(run: train.Run, X: np.ndarray, y: np.ndarray) -> float:
+    return float((run.predict_proba(X).argmax(axis=1) == y).mean())
+
+
+def per_class_metrics(run: train.Run, p: Prepared) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per class on the test split (scikit-learn)."""
+    y_pred = run.predict_proba(p.X_test).argmax(axis=1)
+    precision, recall, f1, support = precision_recall_fscore_support(p.y_test, y_pred, average=None)
+    return {
+        c: {"precision": precision[i], "recall": recall[i], "f1": f1[i], "support": support[i]}
+        for i, c in enumerate(p.encoder.classes)
+    }
+
+
+def nonfinite_weights(runs: list[train.Run]) -> list[str]:
+    """ "NaN in PyTorch's weight"-style messages for every run whose trained weights are not
+    finite (a diverged training); empty when all are."""
+    problems = []
+    for run in runs:
+        for name, value in zip(("weight", "bias"), (run.W, run.b)):
+            problem = nonfinite(value, f"{run.name}'s trained {name}")
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def weight_difference(runs: list[train.Run]) -> float:
+    """The largest |difference| between any two runs' final weights and biases; NaN (never a
+    number) when any of them holds a NaN or inf."""
+    worst = 0.0
+    for i, a in enumerate(runs):
+        for other in runs[i + 1 :]:
+            for x, y in ((a.W, other.W), (a.b, other.b)):
+                difference = largest_difference(x, y)
+                if not np.isfinite(difference):
+                    return difference
+                worst = max(worst, difference)
+    return worst
+
+
+def unstandardized(run: train.Run, p: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """The run's weights for raw (unstandardised) inputs, (C, D) and (C,)."""
+    return reference.unstandardize(run.W, run.b, p.scaler.mean_, p.scaler.scale_)
