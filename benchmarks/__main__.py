@@ -159,7 +159,7 @@ def main() -> None:
         "tinygrad_lr: autograd through primitive ops (nn.Linear, nn.CrossEntropyLoss); "
         "tinygrad_lr fused: the fused nodes' closed-form backward (tinygrad_lr.fused)\n"
     )
-    header = f"{'problem':8} {'dtype':8}" + "".join(f"{n:>24}" for n in names)
+    header = f"{'problem':8} {'dtype':8}" + "".join(f"{n:>30}" for n in names)
     header += "".join(f"{short[a] + '/' + short[b]:>18}" for a, b in ratios)
     print(header)
     for dtype in dtypes:
@@ -169,7 +169,7 @@ def main() -> None:
             row = f"{problem:8} {np.dtype(dtype).name:8}"
             for n in names:
                 cell = f"{fmt_time(med[n])} ({fmt_time(min(times[n]))}–{fmt_time(max(times[n]))})"
-                row += f"{cell:>24}"
+                row += f"{cell:>30}"
             row += "".join(f"{med[a] / med[b]:>18.2f}" for a, b in ratios)
             print(row, flush=True)
     if not args.no_memory:

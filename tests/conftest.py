@@ -8,7 +8,10 @@ not shipped with the project; tests that need it skip, saying why, where it is a
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from tinygrad_lr.compare import nonfinite
 
 ROOT = Path(__file__).resolve().parents[1]
 BESIDE_THE_PROJECT = ROOT.parent / "shared" / "data" / "tumors.csv"
@@ -34,3 +37,26 @@ def tumors_csv() -> Path:
             "to its path, or put it at ../shared/data/tumors.csv beside the project"
         )
     return BESIDE_THE_PROJECT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make NumPy's array assertions fail on a NaN or inf on either side.
+
+    `assert_allclose` and `assert_array_equal` count NaN == NaN and inf == inf as agreement, so
+    two implementations that broke the same way would pass. In these tests a comparison with a
+    non-finite value is a failure; a test that expects a NaN says so with `np.isnan`.
+    """
+    for name in ("assert_allclose", "assert_array_equal"):
+        setattr(np.testing, name, _finite_only(getattr(np.testing, name)))
+
+
+def _finite_only(assertion):
+    def checked(actual, desired, *args, **kwargs):
+        for side, values in (("actual", actual), ("desired", desired)):
+            problem = nonfinite(values, f"the {side} values")
+            if problem:
+                raise AssertionError(f"{problem}: a comparison with NaN or inf proves nothing")
+        return assertion(actual, desired, *args, **kwargs)
+
+    checked.__wrapped__ = assertion
+    return checked

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import no_grad
+from .compare import nonfinite
 from .errors import GradcheckError
 from .tensor import Tensor
 
@@ -31,7 +32,8 @@ def gradcheck(
 
     one element `i` at a time. A random `v` rather than `.sum()`, because summing hides mistakes
     that transpose or mix up the output's elements. They agree when
-    |analytic − numeric| ≤ atol + rtol·|numeric| for every element.
+    |analytic − numeric| ≤ atol + rtol·|numeric| for every element. A NaN or inf in either
+    gradient is a disagreement, named as such (PyTorch's gradcheck fails on them too).
 
     Returns True, or raises GradcheckError naming the input, the element and both values
     (returns False instead when `raise_exception=False`).
@@ -57,6 +59,17 @@ def gradcheck(
         x = tensors[i]
         analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
         numeric = numeric_gradient(lambda: projected(*tensors), x.data, eps)
+        problem = nonfinite(analytic, "the analytic gradient") or nonfinite(
+            numeric, "the numeric gradient (the function is not finite near the input)"
+        )
+        if problem:
+            if not raise_exception:
+                return False
+            where = tuple(int(k) for k in np.argwhere(~np.isfinite(analytic + numeric))[0])
+            raise GradcheckError(
+                f"gradcheck failed for input {i} (shape {x.shape}): {problem}, first at element "
+                f"{where}: analytic {analytic[where]!r}, numeric {numeric[where]!r}"
+            )
         bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
         if bad.any():
             if not raise_exception:

@@ -9,7 +9,9 @@ This is the helper tinygrad_lr's own tests use. A test of a new op is one call:
 
 `check_op` makes float64 inputs, runs the same function on tinygrad_lr tensors and on PyTorch
 tensors (or `torch_fn` where the two APIs differ), and asserts that the values, and the gradients
-of every input under a fixed random upstream gradient, agree; then it runs `gradcheck`.
+of every input under a fixed random upstream gradient, agree; then it runs `gradcheck`. A NaN or
+inf in any value or gradient, on either side, fails the check and is named: two NaNs do not
+agree.
 It needs PyTorch (`pip install torch==2.13.0`, or the project's `test` extra).
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .compare import nonfinite
 from .gradcheck import gradcheck
 from .tensor import Tensor
 
@@ -72,13 +75,7 @@ def check_op(
     assert out.dtype == expected_value.dtype, (
         f"output dtype: tinygrad_lr {out.dtype}, PyTorch {expected_value.dtype}"
     )
-    np.testing.assert_allclose(
-        out.data,
-        expected_value,
-        rtol=rtol,
-        atol=atol,
-        err_msg="output value: tinygrad_lr vs PyTorch",
-    )
+    assert_close(out.data, expected_value, "output value", rtol, atol)
 
     if out.requires_grad and expected.requires_grad:
         upstream = rng.standard_normal(out.shape)
@@ -89,13 +86,7 @@ def check_op(
                 continue
             got = np.zeros(a.shape) if a.grad is None else a.grad.data
             want = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
-            np.testing.assert_allclose(
-                got,
-                want,
-                rtol=rtol,
-                atol=atol,
-                err_msg=f"gradient of input {i}: tinygrad_lr vs PyTorch",
-            )
+            assert_close(got, want, f"gradient of input {i}", rtol, atol)
     else:
         assert out.requires_grad == expected.requires_grad, (
             f"requires_grad of the output: tinygrad_lr {out.requires_grad}, "
@@ -110,6 +101,18 @@ def check_op(
             rtol=gradcheck_rtol,
             seed=seed,
         )
+
+
+def assert_close(ours: np.ndarray, theirs: np.ndarray, what: str, rtol: float, atol: float) -> None:
+    """Assert |ours − theirs| ≤ atol + rtol·|theirs| everywhere, where NaN and inf on either side
+    fail, named ("NaN in tinygrad_lr's gradient of input 0"), instead of counting as equal."""
+    for side, values in (("tinygrad_lr", ours), ("PyTorch", theirs)):
+        problem = nonfinite(values, f"{side}'s {what}")
+        if problem:
+            raise AssertionError(f"{problem}: a comparison with a NaN or inf proves nothing")
+    np.testing.assert_allclose(
+        ours, theirs, rtol=rtol, atol=atol, err_msg=f"{what}: tinygrad_lr vs PyTorch"
+    )
 
 
 def _as_input(x: Input, rng: np.random.Generator) -> np.ndarray:

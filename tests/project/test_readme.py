@@ -13,3 +13,28 @@ EXAMPLES = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTAL
 def test_readme_example_runs(code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples may write files, such as model.npz
     exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
+
+
+def _text_block(starting: str) -> str:
+    return re.search(rf"```text\n({re.escape(starting)}.*?)```", README.read_text(), re.S).group(1)
+
+
+def test_readme_lesson_output_is_what_the_command_prints(tumors_csv, tmp_path, capsys):
+    from tinygrad_lr.cli import main
+
+    assert main(["lesson", "--data", str(tumors_csv), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    printed = printed.replace(str(tumors_csv), "path/to/tumors.csv")
+    printed = printed.replace(str(tmp_path), "lesson_output")
+    expected = _text_block("$ tinygrad-lr lesson").split("\n", 1)[1]
+    assert printed == expected
+
+
+def test_readme_trace_excerpt_is_what_the_graph_command_prints(tmp_path, capsys):
+    from tinygrad_lr.cli import main
+
+    assert main(["graph", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    for line in _text_block("step op").splitlines():
+        if line.strip() and line.strip() != "...":
+            assert line in printed, line
