@@ -1,7 +1,8 @@
 """The lesson's model trained three ways: by hand in NumPy, by tinygrad_lr and by PyTorch.
 
 Each implementation is a small class with the same four methods, and each writes its training
-step once; the lesson, the parity check, the benchmarks and the tests all use these:
+step once (tinygrad_lr's and PyTorch's is the same code, `Autograd.step`, since the two libraries
+share their names); the lesson, the parity check, the benchmarks and the tests all use these:
 
 - `step(X, y)`: one training step (forward, loss, gradients, update); returns the loss and the
   logits computed before the update;
@@ -77,15 +78,15 @@ def fit(model: Any, X: np.ndarray, y: np.ndarray, epochs: int) -> Run:
     return Run(model.name, losses, accuracies, model)
 
 
-def _check_optimizer(optimizer: str) -> None:
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+class Implementation:
+    """What the three implementations share: the settings of one part of the lesson.
 
+    `W0` (C, D) and `b0` (C,) are the starting weights (copied), `class_weight` one value per
+    class or None, `optimizer` "sgd" or "adam" with learning rate `lr`, `dtype` float32 or
+    float64. A subclass builds its model in `build(W0, b0)`.
+    """
 
-class HandDerived:
-    """The lesson's NumPy model: hand-derived gradients, gradient descent or a hand-written Adam."""
-
-    name = "NumPy"
+    name = ""
 
     def __init__(
         self,
@@ -96,12 +97,28 @@ class HandDerived:
         lr: float = 0.1,
         dtype: Any = np.float64,
     ) -> None:
-        _check_optimizer(optimizer)
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
         self.dtype = np.dtype(dtype)
-        self.W, self.b = W0.astype(self.dtype), b0.astype(self.dtype)  # copies
-        self.class_weight = None if class_weight is None else class_weight.astype(self.dtype)
-        self.update = reference.sgd_update if optimizer == "sgd" else reference.adam_update
-        self.lr, self.states = lr, ({}, {})
+        self.class_weight = None if class_weight is None else np.asarray(class_weight, self.dtype)
+        self.optimizer_name, self.lr = optimizer, lr
+        self.build(np.array(W0, self.dtype), np.array(b0, self.dtype))
+
+    def build(self, W0: np.ndarray, b0: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class HandDerived(Implementation):
+    """The lesson's NumPy model: hand-derived gradients, gradient descent or a hand-written Adam."""
+
+    name = "NumPy"
+
+    def build(self, W0: np.ndarray, b0: np.ndarray) -> None:
+        self.W, self.b = W0, b0
+        self.update = (
+            reference.sgd_update if self.optimizer_name == "sgd" else reference.adam_update
+        )
+        self.states: tuple[dict, dict] = ({}, {})
 
     def step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         logits = reference.forward(X, self.W, self.b)
@@ -123,96 +140,16 @@ class HandDerived:
         return self.W.copy(), self.b.copy()
 
 
-class Tinygrad:
-    """The same model with tinygrad_lr, written as PyTorch code is: nn.Linear,
-    CrossEntropyLoss and an optimizer from `optim`. Gradients by autograd through primitive
-    ops; with `fused=True`, by the fused nodes' closed-form rules (the speed path)."""
+class Autograd(Implementation):
+    """The training step as PyTorch code writes it, the same lines for tinygrad_lr and PyTorch:
+    forward, loss, `zero_grad()`, `backward()`, `step()`. A subclass builds `self.model`,
+    `self.optimizer` and `loss(X, y)` with its library."""
 
-    def __init__(
-        self,
-        W0: np.ndarray,
-        b0: np.ndarray,
-        class_weight: np.ndarray | None = None,
-        optimizer: str = "sgd",
-        lr: float = 0.1,
-        dtype: Any = np.float64,
-        fused: bool = False,
-    ) -> None:
-        _check_optimizer(optimizer)
-        self.dtype, self.fused = np.dtype(dtype), fused
-        self.name = "tinygrad_lr fused" if fused else "tinygrad_lr"
-        C, D = W0.shape
-        self.model = tg.nn.Linear(D, C, dtype=self.dtype)
-        self.model.load_state_dict({"weight": W0, "bias": b0})
-        weight = None if class_weight is None else class_weight.astype(self.dtype)
-        self.loss_fn = tg.nn.CrossEntropyLoss(weight=weight)
-        make = tg.optim.SGD if optimizer == "sgd" else tg.optim.Adam
-        self.optimizer = make(self.model.parameters(), lr=lr)
-
-    def _loss(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
-        X = tg.from_numpy(X)
-        if not self.fused:
-            logits = self.model(X)
-            return self.loss_fn(logits, y), logits
-        logits = fused.linear(X, self.model.weight, self.model.bias)
-        return fused.cross_entropy(logits, y, weight=self.loss_fn.weight), logits
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
+        raise NotImplementedError
 
     def step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, logits = self._loss(X, y)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-        return loss.item(), logits.numpy()
-
-    def gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        self.model.zero_grad()
-        self._loss(X, y)[0].backward()
-        return self.model.weight.grad.numpy().copy(), self.model.bias.grad.numpy().copy()
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        with tg.no_grad():
-            logits = self.model(tg.Tensor(X, dtype=self.dtype))
-            return tg.functional.softmax(logits, dim=1).numpy()
-
-    def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.model.weight.numpy().copy(), self.model.bias.numpy().copy()
-
-
-class Torch:
-    """The same model in PyTorch: torch.nn.Linear, CrossEntropyLoss, torch.optim."""
-
-    name = "PyTorch"
-
-    def __init__(
-        self,
-        W0: np.ndarray,
-        b0: np.ndarray,
-        class_weight: np.ndarray | None = None,
-        optimizer: str = "sgd",
-        lr: float = 0.1,
-        dtype: Any = np.float64,
-    ) -> None:
-        _check_optimizer(optimizer)
-        torch = self.torch = torch_or_none()
-        if torch is None:
-            raise ImportError("PyTorch is not installed: pip install torch==2.13.0")
-        self.dtype = np.dtype(dtype)
-        self.torch_dtype = getattr(torch, self.dtype.name)
-        C, D = W0.shape
-        self.model = torch.nn.Linear(D, C, dtype=self.torch_dtype)
-        self.model.load_state_dict({"weight": torch.tensor(W0), "bias": torch.tensor(b0)})
-        dtype_ = self.torch_dtype
-        weight = None if class_weight is None else torch.tensor(class_weight, dtype=dtype_)
-        self.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-        make = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-        self.optimizer = make(self.model.parameters(), lr=lr)
-
-    def _loss(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
-        logits = self.model(self.torch.from_numpy(X))
-        return self.loss_fn(logits, self.torch.from_numpy(y)), logits
-
-    def step(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, logits = self._loss(X, y)
+        loss, logits = self.loss(X, y)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -220,19 +157,74 @@ class Torch:
 
     def gradients(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.model.zero_grad()
-        self._loss(X, y)[0].backward()
+        self.loss(X, y)[0].backward()
         return self.model.weight.grad.numpy().copy(), self.model.bias.grad.numpy().copy()
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        with self.torch.no_grad():
-            logits = self.model(self.torch.tensor(X, dtype=self.torch_dtype))
-            return self.torch.softmax(logits, dim=1).numpy()
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         return (
             self.model.weight.detach().numpy().copy(),
             self.model.bias.detach().numpy().copy(),
         )
+
+
+class Tinygrad(Autograd):
+    """The model with tinygrad_lr: nn.Linear, CrossEntropyLoss and an optimizer from `optim`.
+    Gradients by autograd through primitive ops; with `fused=True`, by the fused nodes'
+    closed-form rules (the speed path)."""
+
+    def __init__(self, *args: Any, fused: bool = False, **kwargs: Any) -> None:
+        self.fused = fused
+        self.name = "tinygrad_lr fused" if fused else "tinygrad_lr"
+        super().__init__(*args, **kwargs)
+
+    def build(self, W0: np.ndarray, b0: np.ndarray) -> None:
+        C, D = W0.shape
+        self.model = tg.nn.Linear(D, C, dtype=self.dtype)
+        self.model.load_state_dict({"weight": W0, "bias": b0})
+        self.loss_fn = tg.nn.CrossEntropyLoss(weight=self.class_weight)
+        make = tg.optim.SGD if self.optimizer_name == "sgd" else tg.optim.Adam
+        self.optimizer = make(self.model.parameters(), lr=self.lr)
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
+        X = tg.from_numpy(X)
+        if not self.fused:
+            logits = self.model(X)
+            return self.loss_fn(logits, y), logits
+        logits = fused.linear(X, self.model.weight, self.model.bias)
+        return fused.cross_entropy(logits, y, weight=self.loss_fn.weight), logits
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        with tg.no_grad():
+            logits = self.model(tg.Tensor(X, dtype=self.dtype))
+            return tg.functional.softmax(logits, dim=1).numpy()
+
+
+class Torch(Autograd):
+    """The same model in PyTorch: torch.nn.Linear, CrossEntropyLoss, torch.optim."""
+
+    name = "PyTorch"
+
+    def build(self, W0: np.ndarray, b0: np.ndarray) -> None:
+        torch = self.torch = torch_or_none()
+        if torch is None:
+            raise ImportError("PyTorch is not installed: pip install torch==2.13.0")
+        self.torch_dtype = getattr(torch, self.dtype.name)
+        C, D = W0.shape
+        self.model = torch.nn.Linear(D, C, dtype=self.torch_dtype)
+        self.model.load_state_dict({"weight": torch.tensor(W0), "bias": torch.tensor(b0)})
+        weight = None if self.class_weight is None else torch.tensor(self.class_weight)
+        self.loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+        make = torch.optim.SGD if self.optimizer_name == "sgd" else torch.optim.Adam
+        self.optimizer = make(self.model.parameters(), lr=self.lr)
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
+        logits = self.model(self.torch.from_numpy(X))
+        return self.loss_fn(logits, self.torch.from_numpy(y)), logits
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        with self.torch.no_grad():
+            logits = self.model(self.torch.tensor(X, dtype=self.torch_dtype))
+            return self.torch.softmax(logits, dim=1).numpy()
 
 
 def implementations() -> list[type]:
