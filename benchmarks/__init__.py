@@ -1,1 +1,1 @@
-"""Benchmarks: a training step, hand-derived NumPy vs tinygrad_lr (autograd and fused) vs PyTorch."""
+"""Benchmarks: a training step by hand in NumPy, by tinygrad_lr (autograd, fused), by PyTorch."""

@@ -1,7 +1,7 @@
 """tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works."""
 
 from . import functional, fused, nn, optim
-from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad
+from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .errors import (
     CheckpointError,
     DimError,
@@ -41,5 +41,6 @@ __all__ = [
     "no_grad",
     "optim",
     "save",
+    "set_grad_enabled",
 ]
 __version__ = "0.1.0"

@@ -10,6 +10,7 @@ The ops themselves, each a `Function` with its forward and backward side by side
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any
 
 import numpy as np
@@ -17,34 +18,46 @@ import numpy as np
 from .errors import GraphError, ShapeError
 
 # The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
-# what it uses of a tensor is `data`, `grad`, `grad_fn`, `requires_grad`, `retains_grad` and
-# `Tensor.wrap`, which makes a new tensor around an array.
+# what it uses of a tensor is `data`, `grad`, `grad_fn`, `requires_grad`, `retains_grad`,
+# `version` (its VersionCounter) and `Tensor.wrap`, which makes a new tensor around an array.
 Tensor = Any
 
 
 # ---------------------------------------------------------------------------------------------
-# Gradient mode: `no_grad` switches recording off, as `torch.no_grad` does.
+# Gradient mode: `no_grad` switches recording off, as `torch.no_grad` does, in its own thread only.
 # ---------------------------------------------------------------------------------------------
-class _GradMode:
+class _GradMode(threading.local):
+    """Whether ops are recorded, one flag per thread (as in PyTorch): `no_grad` in one thread
+    leaves the others recording."""
+
     enabled = True
 
 
+_grad_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """True when ops are being recorded for backward (the default)."""
-    return _GradMode.enabled
+    """True when ops are being recorded for backward in this thread (the default)."""
+    return _grad_mode.enabled
 
 
 class _SetGradMode(contextlib.ContextDecorator):
+    """Switch recording on or off for a `with` block (or a decorated function), then restore
+    what it was before, in this thread, also when the block raises. One object may be entered
+    by several threads at once (a decorated function called from two threads): each thread
+    keeps its own stack of previous modes."""
+
     def __init__(self, enabled: bool) -> None:
         self._enabled = enabled
-        self._previous: list[bool] = []
+        self._previous = threading.local()
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = self._enabled
+        stack = self._previous.__dict__.setdefault("stack", [])
+        stack.append(_grad_mode.enabled)
+        _grad_mode.enabled = self._enabled
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self._previous.pop()
+        _grad_mode.enabled = self._previous.stack.pop()
 
 
 class no_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
@@ -65,6 +78,42 @@ class enable_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
         super().__init__(True)
 
 
+class set_grad_enabled:  # noqa: N801 - named as in PyTorch
+    """Switch recording on or off: at once when called (`set_grad_enabled(False)`), and back to
+    what it was when used as a context manager (`with set_grad_enabled(is_training): ...`)."""
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = _grad_mode.enabled
+        _grad_mode.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+
+# ---------------------------------------------------------------------------------------------
+# Version counters: how the engine notices a tensor changed in place after an op saved it.
+# ---------------------------------------------------------------------------------------------
+class VersionCounter:
+    """How many times a tensor's values have been changed in place (PyTorch's `_version`).
+
+    In-place changes (`zero_()`, an optimizer's `step()`, `load_state_dict`, ...) call `bump()`.
+    A view (a reshape, a transpose, a slice, `detach()`) shares its base's counter, since a
+    change through either changes both. When an op saves a tensor for backward, its context
+    notes the counter's value; backward refuses to run the op's rule if it has moved since.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
 # ---------------------------------------------------------------------------------------------
 # Recording an op
 # ---------------------------------------------------------------------------------------------
@@ -75,6 +124,9 @@ class Context:
     backward can skip the others), `saved_tensors` holds the arrays the backward rule needs. Ops
     may keep other small facts on it too (`ctx.dim`, `ctx.shape`). After backward, `release()`
     drops all of it, so the graph's memory is freed as soon as the output is.
+
+    `saved_versions` notes, for every saved array that is an input's (or the output's) values,
+    that tensor's version when it was saved: `check_versions` compares them before backward.
     """
 
     def __init__(self, op: type[Function], parents: tuple[Tensor, ...]) -> None:
@@ -82,10 +134,39 @@ class Context:
         self.parents = parents
         self.needs_input_grad = tuple(p.requires_grad for p in parents)
         self.saved_tensors: tuple[Any, ...] = ()
+        self.saved_versions: list[tuple[VersionCounter, int, int]] = []
         self.released = False
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
+
+    def note_versions(self, output: Tensor) -> None:
+        """Remember the version of each tensor whose values were saved: (counter, its value
+        now, which: the input's position, or -1 for the op's own output)."""
+        for array in self.saved_tensors:
+            for i, t in enumerate(self.parents):
+                if array is t.data:
+                    self.saved_versions.append((t.version, t.version.value, i))
+            if array is output.data:
+                self.saved_versions.append((output.version, output.version.value, -1))
+
+    def check_versions(self, output: Tensor) -> None:
+        """Raise GraphError if a saved tensor was changed in place since the forward pass: the
+        rule would compute the gradient from values the forward pass never saw."""
+        for counter, then, which in self.saved_versions:
+            if counter.value != then:
+                t = output if which < 0 else self.parents[which]
+                what = "its output" if which < 0 else f"its input {which}"
+                name = f" ({t.name})" if t.name else ""
+                raise GraphError(
+                    f"backward through {self.name}: one of the tensors it saved for the "
+                    f"gradient, {what}{name} of shape {t.shape} ({t.data.dtype}), was changed in "
+                    f"place after the forward pass: it is at version {counter.value}, {self.name} "
+                    f"saved it at version {then}. The gradient would be computed from values "
+                    "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
+                    "load_state_dict() and the like: make them after backward(), or run the "
+                    "forward pass again."
+                )
 
     @property
     def name(self) -> str:
@@ -96,7 +177,7 @@ class Context:
         op = self.op
         self.__dict__.clear()
         self.op, self.parents, self.needs_input_grad = op, (), ()
-        self.saved_tensors, self.released = (), True
+        self.saved_tensors, self.saved_versions, self.released = (), [], True
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward{' (released)' if self.released else ''}>"
@@ -110,7 +191,12 @@ class Function:
     (`None` where `ctx.needs_input_grad` is False). It may return gradients in the broadcast
     output shape: the engine reduces them with `unbroadcast`. This is the shape of PyTorch's
     `torch.autograd.Function`, except that here forward and backward see NumPy arrays.
+
+    An op whose output may be a view of its first input's memory (reshape, permute, indexing)
+    sets `returns_view`: the output then shares the input's version counter.
     """
+
+    returns_view = False
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **params: Any) -> np.ndarray:
@@ -124,9 +210,14 @@ class Function:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors; record it when grad mode is on and any input requires grad."""
         ctx = Context(cls, inputs)
+        first = inputs[0]
         out = cls.forward(ctx, *[t.data for t in inputs], **params)
-        record = _GradMode.enabled and any(ctx.needs_input_grad)
-        return inputs[0].wrap(out, ctx if record else None)
+        record = _grad_mode.enabled and any(ctx.needs_input_grad)
+        view = cls.returns_view and np.may_share_memory(out, first.data)
+        result = first.wrap(out, ctx if record else None, first.version if view else None)
+        if record and ctx.saved_tensors:
+            ctx.note_versions(result)
+        return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,6 +298,7 @@ def accumulate_grad(t: Tensor, g: np.ndarray) -> None:
         t.grad = t.wrap(np.array(g, dtype=t.data.dtype))
     else:
         t.grad.data += g
+        t.grad.version.bump()
 
 
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
@@ -227,6 +319,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             accumulate_grad(node, g)
         if ctx is None:
             continue
+        if ctx.saved_versions:
+            ctx.check_versions(node)
         input_grads = ctx.op.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

@@ -27,7 +27,7 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     Subtracting m changes nothing mathematically (it cancels) but keeps exp from overflowing.
     m is detached: its gradient would be exactly zero for the same reason.
     """
-    e = (x - x.max(dim=dim, keepdim=True).detach()).exp()
+    e = _shifted(x, dim).exp()
     return e / e.sum(dim=dim, keepdim=True)
 
 
@@ -37,8 +37,17 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
     Computed this way it stays finite for any finite logits (±1e4 included), where
     `softmax(x).log()` would take the log of an underflowed 0.
     """
-    shifted = x - x.max(dim=dim, keepdim=True).detach()
+    shifted = _shifted(x, dim)
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
+def _shifted(x: Tensor, dim: int) -> Tensor:
+    """x − max(x) along `dim`, the max detached. An empty tensor has nothing to shift (and no
+    max), so it is returned as it is: PyTorch returns an empty result. (The sum that follows
+    still checks `dim`.)"""
+    if x.numel() == 0:
+        return x
+    return x - x.max(dim=dim, keepdim=True).detach()
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -56,7 +56,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         z = x @ weight.T
         z += bias  # in place: one (N, out) array per step, not two
         return z

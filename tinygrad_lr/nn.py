@@ -164,6 +164,7 @@ class Module:
             )
         for key, value in values.items():
             own[key].data[...] = value
+            own[key].version.bump()  # an in-place change: a graph that saved it is now stale
         return IncompatibleKeys(missing, unexpected)
 
     # --- printing ------------------------------------------------------------------------------

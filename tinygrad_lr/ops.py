@@ -6,7 +6,10 @@ the loss with respect to the op's output, and returns the gradient with respect 
 
 Backward rules may return gradients in the broadcast shape of the output; the engine sums them
 back to each input's shape in one place (`autograd.unbroadcast`). A rule returns `None` for an
-input that needs no gradient (`ctx.needs_input_grad`), so no work is spent on it.
+input that needs no gradient (`ctx.needs_input_grad`), so no work is spent on it; and, as in
+PyTorch, an op saves an input only when a rule that will run needs it (x·y saves y only when x
+needs a gradient): memory is not spent on it, and changing that input in place afterwards is
+harmless, since no gradient is computed from it.
 
 Groups, top to bottom: elementwise binary, elementwise unary, reductions, movement, matmul,
 indexing. Everything else (mean, softmax, cross-entropy, linear, ...) is built from these.
@@ -49,7 +52,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
+        dx, dy = ctx.needs_input_grad
+        ctx.save_for_backward(x if dy else None, y if dx else None)
         return x * y
 
     @staticmethod
@@ -64,7 +68,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)
         return x / y
 
     @staticmethod
@@ -84,7 +88,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         z = x**y
-        ctx.save_for_backward(x, y, z)
+        ctx.save_for_backward(x, y, z if ctx.needs_input_grad[1] else None)
         return z
 
     @staticmethod
@@ -213,6 +217,8 @@ class Max(Function):
 class Reshape(Function):
     """z = x with a new shape, same elements in the same order;  dx = g reshaped back"""
 
+    returns_view = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.shape = x.shape
@@ -225,6 +231,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """z = x with its dims reordered (z's dim i is x's dim `dims[i]`);  dx = g, dims put back"""
+
+    returns_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
@@ -247,25 +255,28 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
+        dx, dy = ctx.needs_input_grad
+        ctx.save_for_backward(x if dy else None, y if dx else None)
+        ctx.ndims = x.ndim, y.ndim
         return x @ y
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         x, y = ctx.saved_tensors
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
-        if y.ndim == 1:  # y first: when both are 1-D, g is 0-d and becomes (1, 1)
+        x_ndim, y_ndim = ctx.ndims
+        if y_ndim == 1:  # y first: when both are 1-D, g is 0-d and becomes (1, 1)
             g = np.expand_dims(g, -1)
-        if x.ndim == 1:
+        if x_ndim == 1:
             g = np.expand_dims(g, -2)
         dx = dy = None
         if ctx.needs_input_grad[0]:
+            y2 = y[:, None] if y_ndim == 1 else y
             dx = g @ np.swapaxes(y2, -1, -2)
-            dx = dx[..., 0, :] if x.ndim == 1 else dx
+            dx = dx[..., 0, :] if x_ndim == 1 else dx
         if ctx.needs_input_grad[1]:
+            x2 = x[None, :] if x_ndim == 1 else x
             dy = np.swapaxes(x2, -1, -2) @ g
-            dy = dy[..., 0] if y.ndim == 1 else dy
+            dy = dy[..., 0] if y_ndim == 1 else dy
         return dx, dy
 
 
@@ -277,6 +288,8 @@ class Index(Function):
     arrays, `x[rows, cols]` gathers one element per row, as cross-entropy does to pick the
     log-probability of each target class.
     """
+
+    returns_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, index: object) -> np.ndarray:

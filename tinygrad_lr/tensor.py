@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd, ops
-from .autograd import Context, Function
+from .autograd import Context, Function, VersionCounter
 from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, category, is_floating, result_dtype
 from .errors import DimError, DtypeError, GraphError, ShapeError
 
@@ -32,7 +32,16 @@ class Tensor:
     Tensor([[2. 4.]], dtype=float32)
     """
 
-    __slots__ = ("__weakref__", "_requires_grad", "data", "grad", "grad_fn", "name", "retains_grad")
+    __slots__ = (
+        "__weakref__",
+        "_requires_grad",
+        "data",
+        "grad",
+        "grad_fn",
+        "name",
+        "retains_grad",
+        "version",
+    )
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
 
     def __init__(
@@ -46,6 +55,7 @@ class Tensor:
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
         self._requires_grad = False
         self.retains_grad = False  # backward fills .grad of leaves, and of these (retain_grad)
+        self.version = VersionCounter()  # bumped by every change in place
         self.requires_grad = requires_grad
 
     @staticmethod
@@ -57,14 +67,25 @@ class Tensor:
         return Tensor.wrap(array)
 
     @staticmethod
-    def wrap(data: Any, grad_fn: Context | None = None) -> Tensor:
+    def wrap(
+        data: Any, grad_fn: Context | None = None, version: VersionCounter | None = None
+    ) -> Tensor:
         """A tensor around `data` as it is (no copy, no dtype rule): how the engine makes an op's
-        output, whose record is `grad_fn` (None when not recorded), and a gradient."""
+        output, whose record is `grad_fn` (None when not recorded), and a gradient. A view of
+        another tensor's memory passes that tensor's `version` counter, to share it."""
         out = Tensor.__new__(Tensor)
         out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad, out.name, out.grad_fn = None, None, grad_fn
         out._requires_grad, out.retains_grad = grad_fn is not None, False
+        out.version = VersionCounter() if version is None else version
         return out
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor (or a view of the same memory) was changed in place, as
+        PyTorch's `Tensor._version`. Writes into `.data` directly are not counted (in PyTorch,
+        changes through `.data` are not either): use the in-place methods."""
+        return self.version.value
 
     # --- attributes, as in PyTorch -------------------------------------------------------------
     @property
@@ -138,13 +159,37 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> Tensor:
-        """A tensor with the same data (shared) that is cut from the graph."""
-        return Tensor.wrap(self.data, None)
+        """A tensor with the same data (shared, and the same version counter) that is cut from
+        the graph."""
+        return Tensor.wrap(self.data, None, self.version)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (used on gradients: `w.grad.zero_()`)."""
+        self._check_inplace("zero_")
         self.data[...] = 0
+        self.version.bump()
         return self
+
+    def _check_inplace(self, op: str) -> None:
+        """Refuse an in-place change that would make a gradient silently wrong.
+
+        As in PyTorch, a leaf that requires grad may only be changed in place under `no_grad`
+        (an optimizer's update). Unlike PyTorch, which records an in-place op in the graph, a
+        tensor made by a recorded op cannot be changed in place here: it is an error, not a
+        gradient computed for the values before the change.
+        """
+        if not self._requires_grad or not autograd.is_grad_enabled():
+            return
+        if self.grad_fn is None:
+            raise GraphError(
+                f"{op}: a leaf tensor that requires grad is being used in an in-place "
+                "operation; change it inside `with no_grad():` (as an optimizer does)"
+            )
+        raise GraphError(
+            f"{op}: this tensor was made by {self.grad_fn.name}, a recorded op; changing it "
+            "in place is not supported here (the graph would not know). Make a new tensor "
+            "instead, or detach() it first."
+        )
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is None:
@@ -377,9 +422,13 @@ class Tensor:
         This is PyTorch's `amax`. PyTorch's `max(dim)` also returns the indices (and sends the
         whole gradient to one of them); here use `argmax(dim)` for the indices.
         """
-        if self.data.size == 0:
-            raise ShapeError(f"max() of an empty tensor (shape {self.shape})")
-        return ops.Max.apply(self, axes=self._dims(dim, "max"), keepdim=keepdim)
+        axes = self._dims(dim, "max")
+        if self.data.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
+            raise DimError(
+                f"max() over a dim of size 0 (tensor of shape {self.shape}) has no value: "
+                "reduce over a dim that is not empty, as PyTorch requires too"
+            )
+        return ops.Max.apply(self, axes=axes, keepdim=keepdim)
 
     amax = max
 
@@ -395,6 +444,11 @@ class Tensor:
             self._dims(dim, "argmax")
             return Tensor.wrap(np.asarray(self.data.argmax()), None)
         axis = self._dim(dim, "argmax")
+        if self.shape[axis] == 0:
+            raise DimError(
+                f"argmax: dim {dim} of a tensor of shape {self.shape} is empty, so it has no "
+                "largest value"
+            )
         return Tensor.wrap(self.data.argmax(axis=axis, keepdims=keepdim), None)
 
     def _dims(self, dim: Dims, op: str) -> tuple[int, ...]:

@@ -82,25 +82,6 @@ def test_training_matches_torch_after_every_step(name, precision):
     assert loss.item() < first_loss  # it learned: the comparison is not between two idle models
 
 
-@pytest.mark.parametrize(
-    ("factory", "options", "match"),
-    [
-        (optim.SGD, dict(lr=-0.1), "lr must be >= 0"),
-        (optim.SGD, dict(lr=0.1, nesterov=True), "nesterov"),
-        (optim.Adam, dict(betas=(0.9, 1.0)), "betas"),
-        (optim.Adam, dict(eps=-1.0), "eps must be >= 0"),
-    ],
-)
-def test_optimizers_refuse_invalid_options(factory, options, match):
-    with pytest.raises(ValueError, match=match):
-        factory(nn.Linear(2, 2).parameters(), **options)
-
-
-def test_optimizer_refuses_an_empty_parameter_list():
-    with pytest.raises(ValueError, match="empty parameter list"):
-        optim.Adam([])
-
-
 def test_optimizer_skips_parameters_without_a_gradient():
     model = nn.Linear(2, 2)
     before = model.weight.data.copy()
