@@ -1,12 +1,13 @@
-"""Time one training step: hand-derived NumPy, tinygrad_lr and PyTorch, in one process.
+"""Time one training step: hand-derived NumPy, tinygrad_lr (autograd and fused), PyTorch.
 
     python -m benchmarks [--rounds 7] [--quick] [--no-memory]
 
 Thread counts are pinned to one before NumPy or PyTorch load. Implementations are interleaved
-in rounds (round 1: NumPy, tinygrad_lr, PyTorch; round 2: the same; ...), so a slow moment of
-the machine hits all of them alike. Each round times a block of steps; the table shows the
-median per-step time over rounds, its min–max, and the ratios of medians. Peak memory for the
-wide problem is measured per implementation in a fresh process (`--memory-child`).
+in rounds (round 1: NumPy, tinygrad_lr, tinygrad_lr fused, PyTorch; round 2: the same; ...), so
+a slow moment of the machine hits all of them alike. Each round times a block of steps; the
+table shows the median per-step time over rounds, its min–max, and the ratios of medians. Peak
+memory for the wide problem is measured per implementation in a fresh process
+(`--memory-child`).
 """
 
 from __future__ import annotations

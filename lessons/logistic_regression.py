@@ -19,7 +19,7 @@
 #
 # 1. **by hand**: NumPy, with the gradients derived on paper;
 # 2. **tinygrad_lr**: the same model, gradients found by reverse-mode autograd, the chain rule
-#    through primitive ops (matmul, add, sub, exp, sum, log, index, neg, mul, div);
+#    through primitive ops (permute, matmul, add, sub, exp, sum, log, index, neg, mul, div);
 # 3. **PyTorch**: the reference everyone trusts.
 #
 # Run it as `python lessons/logistic_regression.py [PATH/TO/tumors.csv]`, or open it as a
@@ -44,7 +44,8 @@ import numpy as np
 
 import tinygrad_lr as tg
 from tinygrad_lr import functional as F
-from tinygrad_lr.lesson import data, pipeline, plots, reference, train
+from tinygrad_lr.compare import largest_difference
+from tinygrad_lr.lesson import data, pipeline, plots, reference, report, train
 
 SEED = 1234
 LEARNING_RATE = 0.1
@@ -148,7 +149,10 @@ model.load_state_dict({"weight": W0, "bias": b0})
 loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train)), p.y_train)
 loss.backward()
 print("autograd dW:\n", model.weight.grad.numpy())
-print("largest difference from the hand-derived dW:", np.abs(model.weight.grad.numpy() - dW).max())
+print(
+    "largest difference from the hand-derived dW:",
+    largest_difference(model.weight.grad.numpy(), dW),
+)
 
 # %% [markdown]
 # ### Watching backpropagation
@@ -188,7 +192,7 @@ def show_progress(runs, loss_format):
                 for r in runs
             )
         )
-    print("largest difference between the trained weights:", pipeline.weight_difference(runs))
+    print(report.weights_line(runs))  # the largest difference, or which weights are NaN or inf
 
 
 def train_all(W_start, b_start, settings):
@@ -273,7 +277,7 @@ for r in part2:
 # %%
 for r in part2:
     W_raw, b_raw = pipeline.unstandardized(r, p)
-    same = np.abs((p.raw_test @ W_raw.T + b_raw) - (p.X_test @ r.W.T + r.b)).max()
+    same = largest_difference(p.raw_test @ W_raw.T + b_raw, p.X_test @ r.W.T + r.b)
     print(
         f"{r.name}: W_raw {W_raw.round(4).tolist()}, b_raw {b_raw.round(4).tolist()}, "
         f"largest logit difference on raw test inputs: {same:.1e}"

@@ -1,14 +1,25 @@
 """save and load: .npz state dicts that round-trip exactly, never unpickle, and are written
-atomically (a failed save leaves the previous file as it was)."""
+atomically (a failed save leaves the previous file as it was). Nothing is lost and nothing is
+silent: save replaces only regular files, writes through links, keeps permissions and refuses
+keys np.load would not give back; load refuses every malformed file with an error naming it."""
 
+import contextlib
+import io
 import os
+import signal
+import socket
 import stat
+import struct
+import tempfile
 import zipfile
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_lr
 from tinygrad_lr import CheckpointError, Tensor, nn
@@ -160,13 +171,6 @@ def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(tmp_path):
     with np.load(path, allow_pickle=False) as contents:
         assert contents.files == ["w"]
         np.testing.assert_array_equal(contents["w"], np.arange(4.0))
-
-
-def test_the_saved_file_gets_the_usual_permissions_not_a_private_temp_files(tmp_path):
-    umask = os.umask(0)
-    os.umask(umask)
-    tinygrad_lr.save({"w": np.zeros(1)}, tmp_path / "m.npz")
-    assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o666 & ~umask
 
 
 # --- refusing Python objects -----------------------------------------------------------------
@@ -360,16 +364,18 @@ def test_a_zip_file_whose_members_are_not_arrays_is_refused(tmp_path, make):
     assert str(path) in str(info.value)
 
 
-def test_a_missing_file_is_a_file_not_found_error(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        tinygrad_lr.load(tmp_path / "nowhere.npz")
-    with pytest.raises(FileNotFoundError):
-        tinygrad_lr.load(str(tmp_path / "no" / "such" / "folder.npz"))
+def test_a_missing_file_is_a_file_not_found_error_naming_it(tmp_path):
+    for path in (tmp_path / "nowhere.npz", str(tmp_path / "no" / "such" / "folder.npz")):
+        with pytest.raises(FileNotFoundError) as info:
+            tinygrad_lr.load(path)
+        assert str(path) in str(info.value)
 
 
-def test_saving_into_a_missing_folder_is_a_file_not_found_error(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        tinygrad_lr.save({"w": np.ones(1)}, tmp_path / "missing" / "m.npz")
+def test_saving_into_a_missing_folder_is_a_file_not_found_error_naming_it(tmp_path):
+    path = tmp_path / "missing" / "m.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        tinygrad_lr.save({"w": np.ones(1)}, path)
+    assert str(path) in str(info.value)
     assert os.listdir(tmp_path) == []
 
 
@@ -463,3 +469,699 @@ def test_a_successful_save_over_an_existing_file_replaces_it(tmp_path):
     tinygrad_lr.save(new, path)
     _assert_identical(tinygrad_lr.load(path), new)
     assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_a_failed_save_through_a_link_leaves_the_target_untouched(tmp_path, monkeypatch):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "real.npz"
+    tinygrad_lr.save({"w": np.arange(3.0)}, target)
+    before = target.read_bytes()
+    link = tmp_path / "latest.npz"
+    link.symlink_to(target)
+
+    monkeypatch.setattr(np.lib.format, "write_array", _failing_write_array)
+    with pytest.raises(DiskFullError):
+        tinygrad_lr.save({"w": np.ones(3)}, link)
+    monkeypatch.undo()
+
+    assert target.read_bytes() == before
+    assert link.is_symlink()
+    assert sorted(os.listdir(tmp_path)) == ["latest.npz", "models"]
+    assert os.listdir(tmp_path / "models") == ["real.npz"]
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+REFUSED_KEYS = {
+    "nul-byte": ("a\0b", "NUL"),
+    "empty": ("", "empty"),
+    "int": (3, "strings"),
+    "tuple": (("layer", 0), "strings"),
+    "bytes": (b"w", "strings"),
+    "parent-folder": ("../a", "/"),
+    "folder": ("a/b", "/"),
+    "absolute": ("/abs", "/"),
+    "backslash": ("a\\b", "\\\\"),
+    "lone-surrogate": ("w\udc80", "UTF-8"),
+    "too-long": ("k" * 70_000, "longer"),
+}
+
+
+@pytest.mark.parametrize("key, reason", REFUSED_KEYS.values(), ids=REFUSED_KEYS.keys())
+def test_a_key_np_load_could_not_give_back_is_refused_naming_it_before_writing(
+    tmp_path, key, reason
+):
+    path = tmp_path / "model.npz"
+    tinygrad_lr.save({"w": np.arange(3.0)}, path)
+    before = path.read_bytes()
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.save({"good": np.ones(2), key: np.zeros(2)}, path)
+    assert repr(key) in str(info.value)
+    assert str(path) in str(info.value)
+    assert reason in str(info.value)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+@pytest.mark.parametrize("order", [["x", "x.npy"], ["x.npy", "x"], ["a.npy", "a.npy.npy"]])
+def test_keys_that_collide_in_np_load_are_refused_naming_the_one_it_would_mix_up(tmp_path, order):
+    path = tmp_path / "model.npz"
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.save({key: np.full(2, i) for i, key in enumerate(order)}, path)
+    longer = max(order, key=len)
+    assert repr(longer) in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_collision_is_real_np_load_gives_one_array_for_both_keys(tmp_path):
+    path = tmp_path / "numpy_wrote_it.npz"
+    np.savez(path, **{"x": np.zeros(2), "x.npy": np.ones(2)})
+    with np.load(path) as contents:
+        assert contents.files == ["x", "x.npy"]
+        np.testing.assert_array_equal(contents["x.npy"], np.zeros(2))  # not the ones saved
+
+
+ODD_BUT_VALID_KEYS = [
+    "file",
+    "allow_pickle",
+    "args",
+    "kwds",
+    "mmap_mode",
+    "x.npy",
+    "x.npy.npy.npy",
+    ".npy",
+    ".",
+    "..",
+    " ",
+    "tab\tand\nnewline",
+    "a:b",
+    "gewicht_ä",
+    "权重",
+    "🔥",
+    "k" * 1000,
+]
+
+
+def test_odd_but_valid_keys_round_trip_through_load_and_through_np_load(tmp_path):
+    state = {key: np.full(i + 1, i, dtype=np.int64) for i, key in enumerate(ODD_BUT_VALID_KEYS)}
+    path = tmp_path / "odd.npz"
+    tinygrad_lr.save(state, path)
+    _assert_identical(tinygrad_lr.load(path), state)
+    with np.load(path, allow_pickle=False) as contents:
+        assert contents.files == list(state)
+        _assert_identical({key: contents[key] for key in state}, state)
+
+
+_KEY_PIECES = st.one_of(
+    st.sampled_from(["x", ".npy", ".", "/", "\\", "\0", "é", "\udc80", "🔥", " ", "\n"]),
+    st.characters(),
+)
+_KEYS = st.lists(st.lists(_KEY_PIECES, max_size=4).map("".join), max_size=4, unique=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEYS)
+def test_every_string_key_is_either_refused_or_given_back_exactly_by_load_and_np_load(keys):
+    state = {key: np.arange(i + 1) for i, key in enumerate(keys)}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "keys.npz"
+        try:
+            tinygrad_lr.save(state, path)
+        except CheckpointError:
+            assert os.listdir(folder) == []
+            return
+        _assert_identical(tinygrad_lr.load(path), state)
+        with np.load(path, allow_pickle=False) as contents:
+            assert contents.files == keys
+            _assert_identical({key: contents[key] for key in keys}, state)
+
+
+# --- what save refuses to replace -------------------------------------------------------------
+
+
+class _Hung(BaseException):
+    """Not an OSError, so no `except OSError` inside save or load can swallow it."""
+
+
+@contextlib.contextmanager
+def _fails_instead_of_hanging(seconds=5):
+    """Opening a FIFO waits for the other end: turn such a hang into a failure."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def hung(signum, frame):
+        raise _Hung(f"blocked for {seconds} s, as opening a FIFO does")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _forbid_moving_files(monkeypatch):
+    """Whatever save does, it cannot move a file onto a device through these."""
+
+    def refuse(src, dst, *args, **kwargs):
+        raise AssertionError(f"save tried to move {src} onto {dst}")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", refuse)
+
+
+def _fifo(tmp_path, monkeypatch):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("this platform has no FIFOs")
+    path = tmp_path / "pipe.npz"
+    os.mkfifo(path)
+    return path
+
+
+def _folder(tmp_path, monkeypatch):
+    path = tmp_path / "folder.npz"
+    path.mkdir()
+    (path / "inside.txt").write_text("kept")
+    return path
+
+
+def _socket(tmp_path, monkeypatch):
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("this platform has no Unix sockets")
+    monkeypatch.chdir(tmp_path)  # a short relative name: socket paths have a length limit
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("socket.npz")
+    return tmp_path / "socket.npz"
+
+
+SPECIAL_FILES = {
+    "fifo": (_fifo, stat.S_ISFIFO, "FIFO"),
+    "folder": (_folder, stat.S_ISDIR, "folder"),
+    "socket": (_socket, stat.S_ISSOCK, "socket"),
+}
+
+
+@pytest.mark.parametrize("make, is_kind, word", SPECIAL_FILES.values(), ids=SPECIAL_FILES.keys())
+def test_save_refuses_to_replace_a_special_file_naming_it_and_leaves_it_as_it_was(
+    tmp_path, monkeypatch, make, is_kind, word
+):
+    path = make(tmp_path, monkeypatch)
+    with _fails_instead_of_hanging(), pytest.raises(CheckpointError) as info:
+        tinygrad_lr.save({"w": np.ones(2)}, path)
+    assert str(path) in str(info.value)
+    assert word in str(info.value)
+    assert is_kind(os.lstat(path).st_mode)
+    assert os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize("make, is_kind, word", SPECIAL_FILES.values(), ids=SPECIAL_FILES.keys())
+def test_load_refuses_a_special_file_naming_it_without_waiting_on_it(
+    tmp_path, monkeypatch, make, is_kind, word
+):
+    path = make(tmp_path, monkeypatch)
+    with _fails_instead_of_hanging(), pytest.raises(CheckpointError) as info:
+        tinygrad_lr.load(path)
+    assert str(path) in str(info.value)
+    assert word in str(info.value)
+
+
+def _device():
+    if not os.path.exists(os.devnull) or not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        pytest.skip(f"{os.devnull} is not a character device here")
+    return os.devnull
+
+
+def test_save_refuses_to_replace_a_device_even_as_root(monkeypatch):
+    device = _device()
+    _forbid_moving_files(monkeypatch)
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.save({"w": np.ones(2)}, device)
+    monkeypatch.undo()
+    assert device in str(info.value)
+    assert "character device" in str(info.value)
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+def test_save_refuses_a_link_to_a_device_and_keeps_the_link(tmp_path, monkeypatch):
+    device = _device()
+    link = tmp_path / "model.npz"
+    link.symlink_to(device)
+    _forbid_moving_files(monkeypatch)
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.save({"w": np.ones(2)}, link)
+    monkeypatch.undo()
+    assert str(link) in str(info.value)
+    assert "character device" in str(info.value)
+    assert os.readlink(link) == device
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_load_refuses_a_device(tmp_path):
+    device = _device()
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.load(device)
+    assert device in str(info.value)
+    assert "character device" in str(info.value)
+
+
+# --- symbolic links ---------------------------------------------------------------------------
+
+
+def test_save_through_a_link_replaces_the_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "links").mkdir()
+    target = tmp_path / "models" / "real.npz"
+    tinygrad_lr.save({"old": np.zeros(100)}, target)
+    os.chmod(target, 0o640)
+    link = tmp_path / "links" / "latest.npz"
+    link.symlink_to(os.path.join("..", "models", "real.npz"))
+
+    new = {"w": np.arange(4.0)}
+    tinygrad_lr.save(new, link)
+
+    assert link.is_symlink()
+    assert os.readlink(link) == os.path.join("..", "models", "real.npz")
+    _assert_identical(tinygrad_lr.load(target), new)
+    _assert_identical(tinygrad_lr.load(link), new)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert os.listdir(tmp_path / "models") == ["real.npz"]
+    assert os.listdir(tmp_path / "links") == ["latest.npz"]
+
+
+def test_save_through_a_chain_of_links_replaces_the_final_target(tmp_path):
+    target = tmp_path / "real.npz"
+    tinygrad_lr.save({"old": np.zeros(1)}, target)
+    (tmp_path / "middle.npz").symlink_to("real.npz")
+    (tmp_path / "first.npz").symlink_to("middle.npz")
+    tinygrad_lr.save({"w": np.ones(2)}, tmp_path / "first.npz")
+    assert os.readlink(tmp_path / "first.npz") == "middle.npz"
+    assert os.readlink(tmp_path / "middle.npz") == "real.npz"
+    _assert_identical(tinygrad_lr.load(target), {"w": np.ones(2)})
+    assert sorted(os.listdir(tmp_path)) == ["first.npz", "middle.npz", "real.npz"]
+
+
+def test_save_through_a_dangling_link_creates_its_target_as_open_would(tmp_path):
+    (tmp_path / "models").mkdir()
+    link = tmp_path / "latest.npz"
+    link.symlink_to(os.path.join("models", "new.npz"))
+    with open(tmp_path / "reference", "w"):
+        pass
+
+    tinygrad_lr.save({"w": np.ones(2)}, link)
+
+    target = tmp_path / "models" / "new.npz"
+    assert link.is_symlink()
+    _assert_identical(tinygrad_lr.load(target), {"w": np.ones(2)})
+    assert os.stat(target).st_mode == os.stat(tmp_path / "reference").st_mode
+    assert os.listdir(tmp_path / "models") == ["new.npz"]
+
+
+def test_save_through_a_link_into_a_missing_folder_is_a_file_not_found_error(tmp_path):
+    link = tmp_path / "latest.npz"
+    link.symlink_to(os.path.join("missing", "new.npz"))
+    with pytest.raises(FileNotFoundError) as info:
+        tinygrad_lr.save({"w": np.ones(2)}, link)
+    assert str(link) in str(info.value)
+    assert os.readlink(link) == os.path.join("missing", "new.npz")
+    assert os.listdir(tmp_path) == ["latest.npz"]
+
+
+def test_a_loop_of_links_is_an_error_naming_the_path_and_nothing_is_written(tmp_path):
+    (tmp_path / "a.npz").symlink_to("b.npz")
+    (tmp_path / "b.npz").symlink_to("a.npz")
+    for call in (lambda p: tinygrad_lr.save({"w": np.ones(1)}, p), tinygrad_lr.load):
+        with pytest.raises(OSError) as info:
+            call(tmp_path / "a.npz")
+        assert str(tmp_path / "a.npz") in str(info.value)
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.npz"]
+    assert os.readlink(tmp_path / "a.npz") == "b.npz"
+
+
+# --- permissions and owner ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o644, 0o660, 0o604, 0o755, 0o400])
+def test_saving_over_a_file_keeps_its_permission_bits(tmp_path, mode):
+    path = tmp_path / "model.npz"
+    tinygrad_lr.save({"w": np.zeros(1)}, path)
+    os.chmod(path, mode)
+    if not os.access(path, os.W_OK):
+        pytest.skip("a read-only file is refused for users other than root")
+    tinygrad_lr.save({"w": np.ones(1)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode
+    _assert_identical(tinygrad_lr.load(path), {"w": np.ones(1)})
+
+
+def test_while_replacing_a_private_file_the_new_one_is_never_readable_by_others(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "secret.npz"
+    tinygrad_lr.save({"w": np.zeros(1)}, path)
+    os.chmod(path, 0o600)
+    modes = []
+    real_write_array = np.lib.format.write_array
+
+    def watching_write_array(*args, **kwargs):
+        modes.extend(stat.S_IMODE(p.stat().st_mode) for p in tmp_path.glob(".*.tmp"))
+        return real_write_array(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", watching_write_array)
+    tinygrad_lr.save({"w": np.ones(1), "b": np.ones(2)}, path)
+    monkeypatch.undo()
+    assert len(modes) == 2
+    assert all(mode & 0o077 == 0 for mode in modes), [oct(m) for m in modes]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.fixture(params=[0o022, 0o077, 0o002, 0o027, 0o000])
+def umask(request):
+    """Run the test under this umask (and put the previous one back afterwards)."""
+    previous = os.umask(request.param)
+    yield request.param
+    os.umask(previous)
+
+
+def test_a_new_file_gets_the_mode_open_would_give_it(tmp_path, umask):
+    with open(tmp_path / "reference", "w"):
+        pass
+    tinygrad_lr.save({"w": np.zeros(1)}, tmp_path / "m.npz")
+    assert os.stat(tmp_path / "m.npz").st_mode == os.stat(tmp_path / "reference").st_mode
+    assert stat.S_IMODE(os.stat(tmp_path / "m.npz").st_mode) == 0o666 & ~umask
+
+
+def test_save_never_touches_the_umask(tmp_path, monkeypatch):
+    def no_umask(mask):
+        raise AssertionError("save changed the process umask, which other threads share")
+
+    monkeypatch.setattr(os, "umask", no_umask)
+    path = tmp_path / "m.npz"
+    tinygrad_lr.save({"w": np.zeros(1)}, path)  # a new file
+    tinygrad_lr.save({"w": np.ones(1)}, path)  # replacing one
+    _assert_identical(tinygrad_lr.load(path), {"w": np.ones(1)})
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_as_root_saving_over_another_users_file_keeps_its_owner(tmp_path):
+    path = tmp_path / "theirs.npz"
+    tinygrad_lr.save({"w": np.zeros(1)}, path)
+    os.chown(path, 12345, 23456)
+    os.chmod(path, 0o640)
+    tinygrad_lr.save({"w": np.ones(1)}, path)
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (12345, 23456, 0o640)
+
+
+def test_a_read_only_file_is_not_replaced_as_open_would_refuse_to_write_it(tmp_path, monkeypatch):
+    path = tmp_path / "frozen.npz"
+    tinygrad_lr.save({"w": np.zeros(1)}, path)
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    if os.access(path, os.W_OK):  # root may write anything: act as an ordinary user
+        monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    with pytest.raises(PermissionError) as info:
+        tinygrad_lr.save({"w": np.ones(1)}, path)
+    assert str(path) in str(info.value)
+    assert "read-only" in str(info.value)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["frozen.npz"]
+
+
+# --- hostile files: load refuses every one, naming it ----------------------------------------
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _npy_header(shape, descr="<f8"):
+    buffer = io.BytesIO()
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def _zip(tmp_path, members, compression=zipfile.ZIP_STORED):
+    """A zip of `members` (name → bytes) written with the zipfile module."""
+    path = tmp_path / "hostile.npz"
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _patch_first_index_entry(path, offset, fmt, value):
+    """Overwrite one field of the zip's index (central directory) entry for its first member."""
+    with zipfile.ZipFile(path) as archive:
+        at = archive.start_dir + offset
+    data = bytearray(path.read_bytes())
+    struct.pack_into(fmt, data, at, value)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _absurd_shape(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy_header((10**12,)) + b"\0" * 8})
+
+
+def _short_data(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy_header((100,)) + b"\0" * 8})
+
+
+def _trailing_bytes(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy(np.ones(2)) + b"more bytes np.load would ignore"})
+
+
+def _negative_shape(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy_header((-2, -4), "|u1") + b"\0" * 8})
+
+
+def _not_an_array(tmp_path):
+    return _zip(tmp_path, {"w.npy": b"hello, np.load would return these bytes"})
+
+
+def _unknown_npy_version(tmp_path):
+    return _zip(tmp_path, {"w.npy": b"\x93NUMPY\x09\x00" + _npy(np.ones(2))[8:]})
+
+
+def _bzip2(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy(np.ones(2))}, zipfile.ZIP_BZIP2)
+
+
+def _lzma(tmp_path):
+    return _zip(tmp_path, {"w.npy": _npy(np.ones(2))}, zipfile.ZIP_LZMA)
+
+
+def _unknown_method(tmp_path):
+    return _patch_first_index_entry(_zip(tmp_path, {"w.npy": _npy(np.ones(2))}), 10, "<H", 99)
+
+
+def _encrypted(tmp_path):
+    return _patch_first_index_entry(_zip(tmp_path, {"w.npy": _npy(np.ones(2))}), 8, "<H", 1)
+
+
+def _stored_sizes_disagree(tmp_path):
+    path = _zip(tmp_path, {"w.npy": _npy(np.ones(2))})
+    return _patch_first_index_entry(path, 24, "<I", 10**9)
+
+
+def _deflate_bomb(tmp_path):
+    path = _zip(tmp_path, {"w.npy": _npy(np.zeros(1000))}, zipfile.ZIP_DEFLATED)
+    return _patch_first_index_entry(path, 24, "<I", 0xFFFFFFF0)
+
+
+def _named(name):
+    return lambda tmp_path: _zip(tmp_path, {"ok.npy": _npy(np.ones(1)), name: _npy(np.ones(2))})
+
+
+def _nul_in_name(tmp_path):
+    path = _zip(tmp_path, {"aXb.npy": _npy(np.ones(2))})
+    path.write_bytes(path.read_bytes().replace(b"aXb.npy", b"a\0b.npy"))
+    return path
+
+
+def _duplicate(tmp_path):
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        path = _zip(tmp_path, {"w.npy": _npy(np.ones(2))})
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("w.npy", _npy(np.zeros(3)))
+    return path
+
+
+def _colliding(tmp_path):
+    return _zip(tmp_path, {"x.npy": _npy(np.ones(2)), "x.npy.npy": _npy(np.zeros(2))})
+
+
+def _index_hides_members(tmp_path):
+    """The first index entry's comment swallows the others: np.load lists one array of three."""
+    members = {f"{k}.npy": _npy(np.full(2, i)) for i, k in enumerate("abc")}
+    path = _zip(tmp_path, members)
+    with zipfile.ZipFile(path) as archive:
+        first = archive.start_dir
+    data = path.read_bytes()
+    name_size, extra_size = struct.unpack_from("<HH", data, first + 28)
+    rest_of_index = len(data) - 22 - (first + 46 + name_size + extra_size)
+    return _patch_first_index_entry(path, 32, "<H", rest_of_index)
+
+
+def _index_lists_nothing(tmp_path):
+    path = _zip(tmp_path, {"w.npy": _npy(np.ones(2))})
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, len(data) - 22 + 12, 0)  # the index's size, in its end record
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _data_before_the_zip(tmp_path):
+    path = _zip(tmp_path, {"w.npy": _npy(np.ones(2))})
+    path.write_bytes(b"something else first" + path.read_bytes())
+    return path
+
+
+class _Pipe(io.RawIOBase):
+    """A stream that cannot seek, like a pipe: zipfile then adds a descriptor after each member."""
+
+    def __init__(self):
+        self.written = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.written += data
+        return len(data)
+
+
+def _streamed(tmp_path):
+    pipe = _Pipe()
+    with zipfile.ZipFile(pipe, "w") as archive:
+        archive.writestr("w.npy", _npy(np.ones(2)))
+    path = tmp_path / "streamed.npz"
+    path.write_bytes(bytes(pipe.written))
+    return path
+
+
+HOSTILE = {
+    "absurd-shape": (_absurd_shape, "(1000000000000,)"),
+    "short-data": (_short_data, "declares shape (100,)"),
+    "trailing-bytes": (_trailing_bytes, "declares shape (2,)"),
+    "negative-shape": (_negative_shape, "declares shape (-2, -4)"),
+    "not-an-array": (_not_an_array, "not a readable state dict"),
+    "unknown-npy-version": (_unknown_npy_version, ".npy version (9, 0)"),
+    "bzip2": (_bzip2, "method 12"),
+    "lzma": (_lzma, "method 14"),
+    "unknown-method": (_unknown_method, "method 99"),
+    "encrypted": (_encrypted, "encrypted"),
+    "stored-sizes-disagree": (_stored_sizes_disagree, "sizes"),
+    "deflate-bomb": (_deflate_bomb, "more than deflate can produce"),
+    "parent-folder": (_named("../x.npy"), "'../x.npy'"),
+    "absolute": (_named("/abs.npy"), "'/abs.npy'"),
+    "folder": (_named("a/b.npy"), "'a/b.npy'"),
+    "backslash": (_named("a\\b.npy"), "'a\\\\b.npy'"),
+    "empty-name": (_named(".npy"), "empty"),
+    "nul-in-name": (_nul_in_name, "not a NumPy array"),
+    "duplicate": (_duplicate, "more than once"),
+    "colliding": (_colliding, "np.load would give"),
+    "index-hides-members": (_index_hides_members, "index"),
+    "index-lists-nothing": (_index_lists_nothing, "index"),
+    "data-before-the-zip": (_data_before_the_zip, "index"),
+    "streamed": (_streamed, "streaming"),
+}
+
+
+@pytest.mark.parametrize("make, words", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_malformed_file_is_a_checkpoint_error_naming_it_and_what_is_wrong(tmp_path, make, words):
+    path = make(tmp_path)
+    with pytest.raises(CheckpointError) as info:
+        tinygrad_lr.load(path)
+    assert str(path) in str(info.value)
+    assert words in str(info.value)
+
+
+def test_an_absurd_declared_size_is_refused_before_any_array_is_read(tmp_path, monkeypatch):
+    path = _absurd_shape(tmp_path)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("read_array would allocate what the header declares")
+
+    monkeypatch.setattr(np.lib.format, "read_array", no_reading)
+    with pytest.raises(CheckpointError):
+        tinygrad_lr.load(path)
+
+
+def test_np_load_silently_drops_the_arrays_a_damaged_index_hides(tmp_path):
+    # why load checks that the index accounts for every byte: np.load trusts it
+    path = _index_hides_members(tmp_path)
+    with np.load(path) as contents:
+        assert contents.files == ["a"]
+    with pytest.raises(CheckpointError):
+        tinygrad_lr.load(path)
+
+
+def test_an_empty_zip_is_an_empty_state_dict_as_save_and_np_savez_write_it(tmp_path):
+    path = tmp_path / "empty.npz"
+    np.savez(path)
+    assert tinygrad_lr.load(path) == OrderedDict()
+    tinygrad_lr.save({}, path)
+    assert tinygrad_lr.load(path) == OrderedDict()
+
+
+def test_files_written_by_np_savez_and_np_savez_compressed_load_exactly(tmp_path):
+    state = _mixed_state()
+    state["compressible"] = np.zeros(10**7, dtype=np.uint8)  # near deflate's largest ratio
+    for write in (np.savez, np.savez_compressed):
+        path = tmp_path / f"{write.__name__}.npz"
+        write(path, **state)
+        _assert_identical(tinygrad_lr.load(path), state)
+
+
+def test_load_reads_through_a_link(tmp_path):
+    tinygrad_lr.save({"w": np.ones(2)}, tmp_path / "real.npz")
+    (tmp_path / "link.npz").symlink_to("real.npz")
+    _assert_identical(tinygrad_lr.load(tmp_path / "link.npz"), {"w": np.ones(2)})
+
+
+def _valid_files():
+    """The bytes of a file save writes and of one np.savez_compressed writes, and their state."""
+    state = {"w": np.arange(6.0).reshape(2, 3), "b": np.array([1, 2]), "é": np.zeros((0, 3))}
+    with tempfile.TemporaryDirectory() as folder:
+        ours, compressed = Path(folder) / "ours.npz", Path(folder) / "compressed.npz"
+        tinygrad_lr.save(state, ours)
+        np.savez_compressed(compressed, **state)
+        return state, ours.read_bytes(), compressed.read_bytes()
+
+
+_STATE, _OURS, _COMPRESSED = _valid_files()
+
+
+def _load_bytes(data):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "fuzzed.npz"
+        path.write_bytes(data)
+        try:
+            return tinygrad_lr.load(path)
+        except CheckpointError as error:
+            assert str(path) in str(error)
+            return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([_OURS, _COMPRESSED]), st.data())
+def test_a_changed_byte_gives_a_checkpoint_error_or_the_same_state_never_another(original, data):
+    at = data.draw(st.integers(0, len(original) - 1), label="at")
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != original[at]), label="value")
+    loaded = _load_bytes(original[:at] + bytes([value]) + original[at + 1 :])
+    if loaded is not None:  # a byte no reader looks at, such as a timestamp
+        _assert_identical(loaded, _STATE)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([_OURS, _COMPRESSED]), st.data())
+def test_a_file_cut_short_anywhere_is_a_checkpoint_error(original, data):
+    cut = data.draw(st.integers(0, len(original) - 1), label="cut")
+    assert _load_bytes(original[:cut]) is None

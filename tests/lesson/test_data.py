@@ -25,7 +25,9 @@ PINNED_COMMIT = "b9aea43f2889e7fbd018aa46039f68c7774c6121"
 
 COLUMNS = ["leukocyte_count", "blood_pressure", "tumor_class"]
 HEADER = ",".join(COLUMNS) + "\n"
-GOOD_CSV = HEADER + "13.5,15.25,malignant\n17.75,14.5,benign\n12.0,16.0,malignant\n"
+# Six rows of each class: the fewest that the lesson's two stratified splits accept.
+GOOD_CSV = HEADER + "13.5,15.25,malignant\n17.75,14.5,benign\n" * 6
+GOOD_ROWS = 12
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +53,15 @@ def _sha256(content: str | bytes) -> str:
 
 
 def _files(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+    """Every file under `directory`, as paths relative to it."""
+    if not directory.exists():
+        return []
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
+
+
+def _entry(url: str, cache: Path) -> str:
+    """The cache entry for `url`, relative to the cache: <key>/<file name>."""
+    return data.cache_path(url, cache).relative_to(cache).as_posix()
 
 
 # --- the original file, read from a local path ------------------------------------------------
@@ -80,8 +90,8 @@ def test_original_file_with_a_wrong_checksum_raises_data_error_naming_the_file(t
 
 def test_local_file_checksum_is_checked_only_when_given(tmp_path):
     path = _write(tmp_path / "t.csv", GOOD_CSV)
-    assert len(load_tumors(path)) == 3
-    assert len(load_tumors(str(path), sha256=_sha256(GOOD_CSV))) == 3
+    assert len(load_tumors(path)) == GOOD_ROWS
+    assert len(load_tumors(str(path), sha256=_sha256(GOOD_CSV))) == GOOD_ROWS
     with pytest.raises(DataError, match="sha256") as info:
         load_tumors(path, sha256=_sha256("something else"))
     assert str(path) in str(info.value)
@@ -89,7 +99,9 @@ def test_local_file_checksum_is_checked_only_when_given(tmp_path):
 
 
 def test_local_file_loads_values_as_float64_in_column_order(tmp_path):
-    reordered = "tumor_class,blood_pressure,leukocyte_count,extra\nbenign,14.5,17.75,x\n"
+    reordered = "tumor_class,blood_pressure,leukocyte_count,extra\n" + (
+        "benign,14.5,17.75,x\nmalignant,15.25,13.5,y\n" * 6
+    )
     df = load_tumors(_write(tmp_path / "t.csv", reordered))
     assert list(df.columns) == COLUMNS  # the extra column is dropped
     assert df["leukocyte_count"].dtype == np.float64
@@ -221,16 +233,16 @@ def test_download_saves_the_file_into_the_cache_and_loads_it(tmp_path, source):
     path, url = source
     cache = tmp_path / "cache"
     df = load_tumors(url, sha256=_sha256(GOOD_CSV), cache_dir=cache)
-    assert len(df) == 3 and list(df.columns) == COLUMNS
-    assert _files(cache) == ["tumors.csv"]  # no leftover partial file
-    assert (cache / "tumors.csv").read_bytes() == path.read_bytes()
+    assert len(df) == GOOD_ROWS and list(df.columns) == COLUMNS
+    assert _files(cache) == [_entry(url, cache)]  # no leftover partial file
+    assert data.cache_path(url, cache).read_bytes() == path.read_bytes()
 
 
 def test_download_without_a_checksum_is_kept_unchecked(tmp_path, source):
     _, url = source
     cache = tmp_path / "cache"
-    assert len(load_tumors(url, cache_dir=str(cache))) == 3
-    assert _files(cache) == ["tumors.csv"]
+    assert len(load_tumors(url, cache_dir=str(cache))) == GOOD_ROWS
+    assert _files(cache) == [_entry(url, cache)]
 
 
 def test_download_with_a_wrong_checksum_raises_data_error_and_leaves_nothing_in_the_cache(
@@ -256,12 +268,13 @@ def test_second_load_uses_the_cached_copy_without_the_source(tmp_path, source):
 def test_cached_copy_with_a_wrong_checksum_is_downloaded_again(tmp_path, source):
     path, url = source
     cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "tumors.csv").write_text(HEADER + "1.0,2.0,benign\n")  # stale or damaged
+    cached = data.cache_path(url, cache)
+    cached.parent.mkdir(parents=True)
+    cached.write_text(HEADER + "1.0,2.0,benign\n")  # stale or damaged
     df = load_tumors(url, sha256=_sha256(GOOD_CSV), cache_dir=cache)
-    assert len(df) == 3
-    assert (cache / "tumors.csv").read_bytes() == path.read_bytes()
-    assert _files(cache) == ["tumors.csv"]
+    assert len(df) == GOOD_ROWS
+    assert cached.read_bytes() == path.read_bytes()
+    assert _files(cache) == [_entry(url, cache)]
 
 
 def test_failed_download_raises_and_leaves_nothing_in_the_cache(tmp_path):
@@ -276,7 +289,7 @@ def test_download_goes_to_the_default_cache_dir_when_none_is_given(tmp_path, sou
     _, url = source
     monkeypatch.setenv("TINYGRAD_LR_CACHE", str(tmp_path / "env-cache"))
     load_tumors(url, sha256=_sha256(GOOD_CSV))
-    assert _files(tmp_path / "env-cache") == ["tumors.csv"]
+    assert _files(tmp_path / "env-cache") == [_entry(url, tmp_path / "env-cache")]
 
 
 def test_lesson_url_is_pinned_to_the_commit_that_added_the_file():
@@ -298,8 +311,9 @@ def test_lesson_url_loads_offline_from_a_cache_holding_the_original(
     tmp_path, monkeypatch, tumors_csv
 ):
     cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "tumors.csv").write_bytes(tumors_csv.read_bytes())
+    cached = data.cache_path(data.LESSON_URL, cache)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(tumors_csv.read_bytes())
 
     def refuse(*args, **kwargs):
         raise AssertionError("the cached copy should have been used")
@@ -312,8 +326,9 @@ def test_lesson_url_loads_offline_from_a_cache_holding_the_original(
 def test_lesson_url_checks_the_lesson_checksum_by_default(tmp_path, monkeypatch):
     # A cached tumors.csv that is not the lesson's file must not be trusted: it is fetched again.
     cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "tumors.csv").write_text(GOOD_CSV)
+    cached = data.cache_path(data.LESSON_URL, cache)
+    cached.parent.mkdir(parents=True)
+    cached.write_text(GOOD_CSV)
     requested = []
 
     def fake_urlopen(url, *args, **kwargs):

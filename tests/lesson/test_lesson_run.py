@@ -80,9 +80,12 @@ def test_lesson_command_prints_the_published_figures_from_the_original_csv(
     assert out.count("benign (93%)") == 3
 
 
-def test_lesson_command_explains_a_missing_data_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no tumour data file"):
+def test_lesson_command_explains_a_missing_data_file_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
         main(["lesson", "--data", str(tmp_path / "nope.csv"), "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "argument --data: no file" in error and "nope.csv" in error
 
 
 def test_parity_command_passes_and_shows_five_sources(capsys):
@@ -98,7 +101,7 @@ def test_parity_command_passes_and_shows_five_sources(capsys):
         "diff.",
     ]
     assert "float32, class-weighted" in out
-    assert "62 of 62 checks within tolerance" in out
+    assert "66 of 66 checks within tolerance" in out
     assert "FAILED" not in out
 
 
@@ -148,7 +151,7 @@ def _run_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_lesson_script_runs_top_to_bottom_as_a_script(tmp_path):
     result = _run_script(tmp_path)
     assert "gradcheck: True" in result.stdout
-    assert "largest difference between the trained weights" in result.stdout
+    assert "Largest difference between the implementations' final weights" in result.stdout
     _assert_real_png(tmp_path / "boundary_part2_tinygrad_lr.png")
 
 

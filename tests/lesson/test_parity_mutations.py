@@ -69,7 +69,24 @@ def test_a_broken_fused_rule_makes_parity_fail_in_the_fused_column(op, monkeypat
     failures = _failures(capsys)
     assert any("gradients, fused vs hand-derived" in line for line in failures), failures
     assert any("gradients, fused vs central diff." in line for line in failures)
+    name = {"Linear": "fused.linear", "CrossEntropy": "fused.cross_entropy"}[op.__name__]
+    assert any(f"op {name}, fused vs" in line for line in failures)
     assert not any("autograd vs" in line for line in failures)
+
+
+def test_a_broken_input_rule_of_fused_linear_is_caught_though_the_lesson_never_uses_it(
+    monkeypatch, capsys
+):
+    original = fused.Linear.__dict__["backward"].__func__
+
+    def broken(ctx, g):
+        dx, dw, db = original(ctx, g)
+        return (None if dx is None else dx * 1.01), dw, db
+
+    monkeypatch.setattr(fused.Linear, "backward", staticmethod(broken))
+    assert main(["parity", "--epochs", "3"]) == 1
+    failures = _failures(capsys)
+    assert failures and all("op fused.linear, fused vs" in line for line in failures), failures
 
 
 def test_a_nan_gradient_fails_parity_and_is_named_never_counted_as_zero(monkeypatch, capsys):
@@ -77,14 +94,12 @@ def test_a_nan_gradient_fails_parity_and_is_named_never_counted_as_zero(monkeypa
     assert main(["parity", "--epochs", "3"]) == 1
     failures = _failures(capsys)
     assert any("NaN in autograd's weight gradient" in line for line in failures), failures
-    assert any(
-        "op Log" in line and "NaN in autograd's gradient of input 0" in line for line in failures
-    )
+    assert any("op Log" in line and "NaN in the gradient of input 0" in line for line in failures)
 
 
 def test_an_infinite_gradient_fails_parity(monkeypatch, capsys):
     def infinite(ctx, g):
-        _x, weight = ctx.saved_tensors
+        weight = ctx.parents[1].data
         return None, np.full_like(weight, np.inf), np.full(weight.shape[0], np.inf, weight.dtype)
 
     monkeypatch.setattr(fused.Linear, "backward", staticmethod(infinite))

@@ -7,13 +7,16 @@ and has no clinical meaning. Needs pandas (the project's `lesson` extra).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
+import secrets
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -30,6 +33,21 @@ LESSON_URL = (
 )
 LESSON_SHA256 = "ec648c474f1ef1334a4919cbccfc5834a0b28f179c931a1a768aef05ca0eb0a6"
 
+# Standardising sums squares: scikit-learn's StandardScaler adds up (x - mean)² and squares the
+# sum of (x - mean). With |x| < 1e100 the first is below 4e200 per row and the second below
+# (2e6 · 1e100)² = 4e212 over a million rows, far from float64's 1.8e308; at 1e200 one value
+# already overflows and training runs on NaN. Real leukocyte counts are nowhere near either.
+MAX_ABS_FEATURE = 1e100
+
+# prepare() splits 70/30 and then halves the 30, both stratified by class. The rarer class needs
+# 2 rows in the 30% for the second split; with 5 rows the first split can keep 4 in training
+# (5 · 0.7 = 3.5 rounds up) and leave 1. With 6 (6 · 0.7 = 4.2 → at most 4 kept) every split
+# holds every class, whatever the other class's count or the seed (checked with 5 seeds and
+# up to 5000 rows).
+MIN_ROWS_PER_CLASS = 6
+
+QUOTE_LIMIT = 60  # characters of a value, line or error quoted in a message
+
 
 class DataError(ValueError):
     """A data file that is not the tumour data set: it names the file and what is wrong."""
@@ -40,6 +58,14 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("TINYGRAD_LR_CACHE", Path.home() / ".cache" / "tinygrad_lr"))
 
 
+def cache_path(url: str, cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the download of `url` is kept: <cache_dir>/<16 hex digits of the address's
+    sha256>/<file name>, so two addresses ending in the same file name never share a copy."""
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    name = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name or "download"
+    return Path(cache_dir if cache_dir else default_cache_dir()) / key / name
+
+
 def load_tumors(
     source: str | os.PathLike[str] = LESSON_URL,
     sha256: str | None = None,
@@ -48,14 +74,18 @@ def load_tumors(
     """Read the tumour CSV from a local path, or from an address (downloaded once into a cache).
 
     A download is checked against `sha256` (by default the lesson file's checksum when `source`
-    is the lesson's address); a local file only when `sha256` is given. A wrong checksum, a
-    missing column, a non-numeric value or an unknown label raises `DataError` naming the file.
+    is the lesson's address), also when it comes from the cache; a local file only when
+    `sha256` is given. Raises `DataError`, naming the file and what is wrong, before anything
+    can train on it: a wrong checksum, a missing column or value, an unknown label, a feature
+    that is not a finite number below 1e100 in size (`MAX_ABS_FEATURE`: larger ones overflow
+    when standardised), or fewer than 6 rows of a class (`MIN_ROWS_PER_CLASS`: the fewest the
+    lesson's stratified 70/15/15 split always accepts).
     """
     text = str(source)
     if "://" in text:
         if sha256 is None and text == LESSON_URL:
             sha256 = LESSON_SHA256
-        path = _download(text, Path(cache_dir) if cache_dir else default_cache_dir(), sha256)
+        path = _download(text, cache_path(text, cache_dir), sha256)
     else:
         path = Path(source)
         if not path.is_file():
@@ -63,6 +93,18 @@ def load_tumors(
         if sha256 is not None:
             _check_sha256(path, sha256)
     return _read_checked(path)
+
+
+def _clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _quote(value: object) -> str:
+    """`value` in quotes, cut short so that a message stays readable."""
+    text = str(value)
+    if len(text) <= QUOTE_LIMIT:
+        return repr(text)
+    return f"{text[:QUOTE_LIMIT]!r}... ({len(text)} characters)"
 
 
 def _sha256(path: Path) -> str:
@@ -73,43 +115,57 @@ def _check_sha256(path: Path, expected: str) -> None:
     actual = _sha256(path)
     if actual != expected:
         raise DataError(
-            f"{path}: sha256 is {actual}, expected {expected}; the file is not the "
+            f"{path}: sha256 is {actual}, expected {_clip(expected)}; the file is not the "
             "expected data set (or is damaged)"
         )
 
 
-def _download(url: str, cache_dir: Path, sha256: str | None) -> Path:
-    target = cache_dir / Path(url.split("?")[0]).name
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[IO[bytes]]:
+    """A file to write that replaces `path` only once it is complete and on disk; an error on
+    the way leaves `path` as it was and no temporary file behind."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        with open(tmp, "xb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _download(url: str, target: Path, sha256: str | None) -> Path:
     if target.is_file() and (sha256 is None or _sha256(target) == sha256):
         return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            shutil.copyfileobj(response, out)
-        if sha256 is not None:
-            actual = _sha256(Path(tmp))
-            if actual != sha256:
-                raise DataError(
-                    f"{url}: the downloaded file's sha256 is {actual}, expected "
-                    f"{sha256}; it was not kept"
-                )
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with (
+        _replacing(target) as out,
+        urllib.request.urlopen(url, timeout=60) as response,
+    ):
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            digest.update(chunk)
+            out.write(chunk)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise DataError(
+                f"{url}: the downloaded file's sha256 is {digest.hexdigest()}, expected "
+                f"{_clip(sha256)}; it was not kept"
+            )
     return target
 
 
 def _read_checked(path: Path) -> pd.DataFrame:
     try:
-        df = pd.read_csv(path)
+        # Only an empty cell is missing: "nan" or "NA" is written there, and is judged as text.
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+        raise DataError(f"{path}: not a readable CSV file ({_clip(str(error))})") from None
     missing = [c for c in (*FEATURES, TARGET) if c not in df.columns]
     if missing:
         raise DataError(
             f"{path}: missing column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, df.columns))}"
+            f"{_quote(', '.join(map(str, df.columns)))}"
         )
     for column in (*FEATURES, TARGET):
         empty = df[column].isna().to_numpy()
@@ -117,22 +173,51 @@ def _read_checked(path: Path) -> pd.DataFrame:
             row = _file_row(path, int(np.flatnonzero(empty)[0]))
             raise DataError(f"{path}: row {row} has an empty (missing) {column} value")
     for column in FEATURES:
-        values = pd.to_numeric(df[column], errors="coerce")
-        bad = values.isna().to_numpy()  # not a number
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"{path}: {column} must be numeric, but row {_file_row(path, i)} of the file "
-                f"holds {str(df[column].iloc[i])!r}"
-            )
-        df[column] = values.astype(np.float64)
-    unknown = sorted(set(df[TARGET].astype(str)) - set(CLASSES))
+        df[column] = _checked_feature(path, df, column)
+    labels = df[TARGET].astype(str)
+    unknown = sorted(set(labels) - set(CLASSES))
     if unknown:
+        shown = ", ".join(map(_quote, unknown[:3])) + (
+            f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        )
         raise DataError(
-            f"{path}: unknown {TARGET} label(s) {', '.join(map(repr, unknown))}; "
-            f"expected {' or '.join(CLASSES)}"
+            f"{path}: unknown {TARGET} label(s) {shown}; expected {' or '.join(CLASSES)}"
+        )
+    counts = {c: int((labels == c).sum()) for c in CLASSES}
+    few = [f"{c} has {n}" for c, n in counts.items() if n < MIN_ROWS_PER_CLASS]
+    if few:
+        raise DataError(
+            f"{path}: {'has no data rows; ' if len(df) == 0 else ''}needs at least "
+            f"{MIN_ROWS_PER_CLASS} rows of each class for the lesson's stratified 70/15/15 "
+            f"split; {', '.join(few)}"
         )
     return df[[*FEATURES, TARGET]]
+
+
+def _checked_feature(path: Path, df: pd.DataFrame, column: str) -> pd.Series:
+    values = pd.to_numeric(df[column], errors="coerce").astype(np.float64)
+    bad = ~(values.abs() < MAX_ABS_FEATURE).to_numpy()  # NaN, ±inf and huge values
+    if not bad.any():
+        return values
+    i = int(np.flatnonzero(bad)[0])
+    written = _written(path, column, i)
+    where = f"{path}: {column} must be"
+    holds = f"row {_file_row(path, i)} of the file holds {_quote(written)}"
+    value = values.iloc[i]
+    if np.isnan(value) and written.strip().lower().lstrip("+-") != "nan":
+        raise DataError(f"{where} numeric, but {holds}")
+    if not np.isfinite(value):
+        raise DataError(f"{where} a finite number, but {holds}, which reads as {value}")
+    raise DataError(
+        f"{where} between -{MAX_ABS_FEATURE:g} and {MAX_ABS_FEATURE:g}, but {holds}; "
+        "values that large overflow when the features are standardised"
+    )
+
+
+def _written(path: Path, column: str, index: int) -> str:
+    """The cell as written in the file: pandas has already read "1e309" as inf."""
+    text = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    return str(text[column].iloc[index])
 
 
 def _file_row(path: Path, index: int) -> int:
@@ -204,8 +289,50 @@ class LabelEncoder:
         return [self.index_to_class[int(i)] for i in y]
 
     def save(self, fp: str | os.PathLike[str]) -> None:
-        Path(fp).write_text(json.dumps({"class_to_index": self.class_to_index}, indent=4))
+        """Write the encoder as JSON. The old file is replaced only once the new one is
+        complete and on disk, so a crash or a full disk never leaves half a file."""
+        text = json.dumps({"class_to_index": self.class_to_index}, indent=4)
+        with _replacing(Path(fp)) as out:
+            out.write(text.encode())
 
     @classmethod
     def load(cls, fp: str | os.PathLike[str]) -> LabelEncoder:
-        return cls(**json.loads(Path(fp).read_text()))
+        """Read an encoder written by `save`; anything else raises `DataError` naming the file."""
+        path = Path(fp)
+        try:
+            content = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise DataError(
+                f"{path}: not a label encoder file: not JSON ({_clip(str(error))})"
+            ) from None
+        return cls(_checked_class_to_index(path, content))
+
+
+def _checked_class_to_index(path: Path, content: object) -> dict[str, int]:
+    """The saved mapping, in index order, if it maps class names to 0, 1, ..., K-1."""
+    mapping = content.get("class_to_index") if isinstance(content, dict) else None
+    if not isinstance(mapping, dict) or set(content) != {"class_to_index"}:
+        raise DataError(
+            f'{path}: not a label encoder file: expected {{"class_to_index": {{class name: '
+            f"index, ...}}}}, found {_quote(json.dumps(content))}"
+        )
+    for name, index in mapping.items():
+        if type(index) is not int:  # bool is an int to Python, not an index
+            raise DataError(
+                f"{path}: class {_quote(name)} has index {_quote(json.dumps(index))}; "
+                "indices must be integers"
+            )
+    by_index: dict[int, str] = {}
+    for name, index in mapping.items():
+        if index in by_index:
+            raise DataError(
+                f"{path}: classes {_quote(by_index[index])} and {_quote(name)} share index "
+                f"{index}; each class needs its own"
+            )
+        by_index[index] = name
+    if sorted(by_index) != list(range(len(by_index))):
+        raise DataError(
+            f"{path}: class indices must be 0 to {len(by_index) - 1}, one each; found "
+            f"{_quote(sorted(by_index))}"
+        )
+    return {by_index[i]: i for i in range(len(by_index))}

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lr as tg
+from tinygrad_lr import fused
 from tinygrad_lr.compare import largest_difference, nonfinite, within
 from tinygrad_lr.gradcheck import numeric_gradient
 
@@ -156,27 +157,53 @@ PRIMITIVES: dict[str, tuple[Callable[..., Any], list[np.ndarray]]] = {
     "Mul": (lambda a, b: a * b, _inputs((6,), (6,))),
     "Div": (lambda a, b: a / b, [*_inputs((6,)), *_inputs((), low=0.5)]),
 }
+_CLASS_WEIGHT = np.array([0.5, 2.0, 1.25])
+
+# The fused ops with every input needing a gradient (the lesson's X needs none, so the model
+# never runs fused.Linear's input rule): name → (ours, PyTorch's, float64 inputs).
+FUSED: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[np.ndarray]]] = {
+    "fused.linear": (
+        fused.linear,
+        lambda x, w, b: x @ w.T + b,
+        _inputs((6, 2), (3, 2), (3,)),
+    ),
+    "fused.cross_entropy": (
+        lambda z: fused.cross_entropy(z, _COLS, weight=_CLASS_WEIGHT, reduction="none"),
+        lambda z: _torch_cross_entropy(z),
+        _inputs((6, 3)),
+    ),
+}
+
+
+def _torch_cross_entropy(z: Any) -> Any:
+    torch = train.torch_or_none()
+    return torch.nn.functional.cross_entropy(
+        z, torch.tensor(_COLS), weight=torch.tensor(_CLASS_WEIGHT), reduction="none"
+    )
 
 
 def primitive_checks() -> list[Check]:
     """Each primitive op's gradient, under a random upstream gradient, against central
-    differences (float64) and PyTorch: autograd's rules one at a time."""
+    differences (float64) and PyTorch: autograd's rules one at a time; then the fused ops'."""
     torch = train.torch_or_none()
+    cases = [(f"op {n}", fn, fn, arrays) for n, (fn, arrays) in PRIMITIVES.items()]
+    cases += [(f"op {n}", fn, theirs, arrays) for n, (fn, theirs, arrays) in FUSED.items()]
     checks = []
-    for name, (fn, arrays) in PRIMITIVES.items():
-        ours, references = _primitive_gradients(fn, arrays, torch)
+    for what, fn, torch_fn, arrays in cases:
+        subject = "fused" if "fused" in what else "autograd"
+        ours, references = _gradients(fn, torch_fn, arrays, torch)
         for ref, (expected, tol) in references.items():
-            checks.append(_compare_inputs(f"op {name}, autograd vs {ref}", ours, expected, tol))
+            checks.append(_compare_inputs(f"{what}, {subject} vs {ref}", ours, expected, tol))
     return checks
 
 
-def _primitive_gradients(fn: Callable[..., Any], arrays: list[np.ndarray], torch: Any) -> tuple:
-    """autograd's gradient of Σ upstream · fn(inputs) for each input, and the references'."""
+def _gradients(fn: Callable[..., Any], torch_fn: Callable[..., Any], arrays: list, torch: Any):
+    """Our gradient of Σ upstream · fn(inputs) for each input, and the references'."""
     tensors = [tg.Tensor(a, requires_grad=True) for a in arrays]
     out = fn(*tensors)
     upstream = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(upstream)
-    ours = [t.grad.numpy() for t in tensors]
+    ours = [None if t.grad is None else t.grad.numpy() for t in tensors]
 
     def projected() -> float:  # reads `arrays`, which numeric_gradient nudges in place
         with tg.no_grad():
@@ -186,14 +213,16 @@ def _primitive_gradients(fn: Callable[..., Any], arrays: list[np.ndarray], torch
     references = {"central diff.": (numeric, NUMERIC_TOL["float64"])}
     if torch is not None:
         theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-        fn(*theirs).backward(torch.tensor(upstream))
+        torch_fn(*theirs).backward(torch.tensor(upstream))
         references["PyTorch"] = ([t.grad.numpy() for t in theirs], ANALYTIC_TOL["float64"])
     return ours, references
 
 
 def _compare_inputs(what: str, ours: list, expected: list, tolerance: float) -> Check:
     for i, (a, e) in enumerate(zip(ours, expected)):
-        problem = nonfinite(a, f"autograd's gradient of input {i}") or nonfinite(
+        if a is None:
+            return Check(what, float("nan"), tolerance, f"no gradient reached input {i}")
+        problem = nonfinite(a, f"the gradient of input {i}") or nonfinite(
             e, f"the reference gradient of input {i}"
         )
         if problem:

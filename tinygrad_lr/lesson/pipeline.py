@@ -15,6 +15,7 @@ ops) and by PyTorch, all started from the same weights (`train.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,18 +53,42 @@ class Prepared:
 
 
 def load_data(choice: str, seed: int) -> tuple[Any, str]:
-    """`synthetic`, `lesson` (download) or a path to the CSV → (DataFrame, description)."""
+    """`synthetic`, `lesson` (download) or a path to the CSV → (DataFrame, description).
+
+    Every problem that is the user's to fix raises `data.DataError` saying what is wrong and
+    what to do: a missing, unreadable or malformed file and a failed download here; a feature
+    that is not finite or too large, or too few rows of a class, in `data.load_tumors`. The
+    command line turns it into one line on stderr.
+    """
     if choice == "synthetic":
         return data.make_tumors(seed=seed), f"synthetic (make_tumors(n=1000, seed={seed}))"
     if choice == "lesson":
         try:
-            return data.load_tumors(data.LESSON_URL), f"the lesson's CSV ({data.LESSON_URL})"
-        except OSError as error:
-            raise SystemExit(
+            df = data.load_tumors(data.LESSON_URL)
+        except OSError as error:  # no network, a refused address, an unwritable cache
+            raise data.DataError(
                 f"could not download the lesson's CSV from {data.LESSON_URL} ({error}); "
                 "pass --data PATH to a local copy, or --data synthetic"
             ) from None
-    return data.load_tumors(choice), f"CSV file {choice}"
+        description = f"the lesson's CSV ({data.LESSON_URL})"
+    else:
+        path = Path(choice)
+        try:
+            df = data.load_tumors(path)
+        except data.DataError:
+            raise
+        except OSError as error:
+            if path.is_dir():
+                reason = f"{path} is a folder, not the tumour CSV"
+            elif not path.exists():
+                reason = f"no file {path}; expected 'synthetic', 'lesson' or the tumour CSV's path"
+            else:
+                reason = f"cannot read {path} ({error.strerror or error})"
+            raise data.DataError(reason) from None
+        except ValueError as error:  # pandas' own complaints about a file it cannot parse
+            raise data.DataError(f"{path}: not the tumour CSV ({error})") from None
+        description = f"CSV file {choice}"
+    return df, description
 
 
 def prepare(df: Any, seed: int) -> Prepared:

@@ -118,9 +118,10 @@ def report(p: Prepared, parts: list[Part], description: str, every: int = 10) ->
     for run in final:
         W_raw, b_raw = pipeline.unstandardized(run, p)
         same = largest_difference(p.raw_test @ W_raw.T + b_raw, p.X_test @ run.W.T + run.b)
+        same_text = f"{same:.1e}" if np.isfinite(same) else "not comparable (NaN or inf)"
         out.append(
             f"  {run.name}: W_raw {_inline(W_raw)}, b_raw {_inline(b_raw)}; largest "
-            f"logit difference, raw vs standardised inputs (test split): {same:.1e}"
+            f"logit difference, raw vs standardised inputs (test split): {same_text}"
         )
     return "\n".join(out)
 

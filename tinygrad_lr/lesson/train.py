@@ -15,10 +15,10 @@ training accuracy of each epoch (measured before that epoch's update, as the les
 
 Where the gradients come from:
 - `HandDerived`: the lesson's formulas, `reference.gradients`: dW = (ŷ − Y)ᵀ X / N;
-- `Tinygrad`: `loss.backward()`, the chain rule through tinygrad_lr's primitive ops (matmul,
-  add, sub, exp, sum, log, index, neg, mul, div): autograd derives the lesson's gradient. With
-  `fused=True` it runs the speed path instead, `fused.linear` and `fused.cross_entropy`, two
-  graph nodes whose backward is the closed form written out by hand;
+- `Tinygrad`: `loss.backward()`, the chain rule through tinygrad_lr's primitive ops (permute,
+  matmul, add, sub, exp, sum, log, index, neg, mul, div): autograd derives the lesson's
+  gradient. With `fused=True` it runs the speed path instead, `fused.linear` and
+  `fused.cross_entropy`, two graph nodes whose backward is the closed form written out by hand;
 - `Torch`: PyTorch's autograd.
 """
 
