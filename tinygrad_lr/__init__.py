@@ -1,6 +1,6 @@
 """tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works."""
 
-from . import functional, fused, nn, optim
+from . import functional, fused, nn, optim, utils
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .errors import (
     CheckpointError,
@@ -42,5 +42,6 @@ __all__ = [
     "optim",
     "save",
     "set_grad_enabled",
+    "utils",
 ]
 __version__ = "0.1.0"

@@ -107,6 +107,7 @@ def test_saved_model_loads_into_a_fresh_model_and_gives_the_same_outputs(tmp_pat
     tinygrad_lr.manual_seed(2)
     fresh = Model()
     x = Tensor(np.random.default_rng(4).standard_normal((6, 3)).astype(np.float32))
+    assert np.isfinite(fresh(x).data).all() and np.isfinite(trained(x).data).all()
     assert not np.array_equal(fresh(x).data, trained(x).data)
     fresh.load_state_dict(tinygrad_lr.load(path))
     np.testing.assert_array_equal(fresh(x).data, trained(x).data)
