@@ -145,9 +145,9 @@ class Context:
         now, which: the input's position, or -1 for the op's own output)."""
         for array in self.saved_tensors:
             for i, t in enumerate(self.parents):
-                if array is t.data:
+                if array is t.array:
                     self.saved_versions.append((t.version, t.version.value, i))
-            if array is output.data:
+            if array is output.array:
                 self.saved_versions.append((output.version, output.version.value, -1))
 
     def check_versions(self, output: Tensor) -> None:
@@ -160,7 +160,7 @@ class Context:
                 name = f" ({t.name})" if t.name else ""
                 raise GraphError(
                     f"backward through {self.name}: one of the tensors it saved for the "
-                    f"gradient, {what}{name} of shape {t.shape} ({t.data.dtype}), was changed in "
+                    f"gradient, {what}{name} of shape {t.shape} ({t.array.dtype}), was changed in "
                     f"place after the forward pass: it is at version {counter.value}, {self.name} "
                     f"saved it at version {then}. The gradient would be computed from values "
                     "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
@@ -211,9 +211,9 @@ class Function:
         """Run the op on tensors; record it when grad mode is on and any input requires grad."""
         ctx = Context(cls, inputs)
         first = inputs[0]
-        out = cls.forward(ctx, *[t.data for t in inputs], **params)
+        out = cls.forward(ctx, *[t.array for t in inputs], **params)
         record = _grad_mode.enabled and any(ctx.needs_input_grad)
-        view = cls.returns_view and np.may_share_memory(out, first.data)
+        view = cls.returns_view and np.may_share_memory(out, first.array)
         result = first.wrap(out, ctx if record else None, first.version if view else None)
         if record and ctx.saved_tensors:
             ctx.note_versions(result)
@@ -295,9 +295,9 @@ def accumulate_grad(t: Tensor, g: np.ndarray) -> None:
     """Add `g` into `t.grad`: a new tensor the first time, then summed in place (PyTorch's
     AccumulateGrad). The first time copies, as the same array may be handed to several inputs."""
     if t.grad is None:
-        t.grad = t.wrap(np.array(g, dtype=t.data.dtype))
+        t.grad = t.wrap(np.array(g, dtype=t.array.dtype))
     else:
-        t.grad.data += g
+        t.grad.array += g
         t.grad.version.bump()
 
 
@@ -328,7 +328,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         for parent, pg in zip(ctx.parents, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            data = parent.data
+            data = parent.array
             if type(pg) is not np.ndarray:  # NumPy returns scalars from 0-d arithmetic
                 pg = np.asarray(pg)
             if pg.shape != data.shape:

@@ -64,7 +64,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def check_linear(x: Tensor, weight: Tensor) -> None:
     """Raise a ShapeError naming both shapes when x's last dim is not the weight's in_features."""
-    xd, wd = x.data, weight.data
+    xd, wd = x.array, weight.array
     if xd.shape[-1:] != wd.shape[-1:]:
         raise ShapeError(
             f"linear: input of shape {xd.shape} has {xd.shape[-1] if xd.ndim else 0} features "
@@ -145,7 +145,7 @@ def class_weights(weight: Any, input: Tensor) -> Tensor | None:
 def class_indices(target: Any, input: Tensor) -> np.ndarray:
     """`target` as an int array of class indices, checked against `input`'s shape. Shared by
     `nll_loss` and `fused.cross_entropy`."""
-    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    y = np.asarray(target.array if isinstance(target, Tensor) else target)
     if y.dtype.kind not in "iu":
         raise TypeError(
             f"target must hold integer class indices, got dtype {y.dtype}; (class probabilities "

@@ -43,7 +43,7 @@ def cross_entropy(
         return composite_cross_entropy(input, target, weight, reduction)
     y = class_indices(target, input)
     w = class_weights(weight, input)
-    w_y = None if w is None else w.data[y]
+    w_y = None if w is None else w.array[y]
     return CrossEntropy.apply(input, y=y, w_y=w_y, reduction=reduction)
 
 

@@ -53,12 +53,12 @@ def gradcheck(
     def projected(*args: Tensor) -> float:
         with no_grad():
             outs = _as_outputs(fn(*args))
-        return sum(float(np.sum(v * out.data)) for out, v in zip(outs, upstream))
+        return sum(float(np.sum(v * out.array)) for out, v in zip(outs, upstream))
 
     for i in checked:
         x = tensors[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
-        numeric = numeric_gradient(lambda: projected(*tensors), x.data, eps)
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad.array
+        numeric = numeric_gradient(lambda: projected(*tensors), x.array, eps)
         problem = nonfinite(analytic, "the analytic gradient") or nonfinite(
             numeric, "the numeric gradient (the function is not finite near the input)"
         )
@@ -104,7 +104,7 @@ def _float64_copy(x: Any) -> Tensor:
     if isinstance(x, Tensor):
         if x.dtype.kind != "f":
             return x
-        return Tensor(x.data, dtype=np.float64, requires_grad=x.requires_grad)
+        return Tensor(x.array, dtype=np.float64, requires_grad=x.requires_grad)
     array = np.asarray(x)
     if array.dtype.kind not in "fiu":
         raise TypeError(f"gradcheck: an input of type {type(x).__name__} is not numeric")

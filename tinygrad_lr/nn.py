@@ -116,7 +116,7 @@ class Module:
     def to(self, dtype: Any) -> Module:
         """Convert every parameter's values to `dtype` in place (the same Parameter objects)."""
         for p in self.parameters():
-            p.data = p.data.astype(dtype)
+            p.array = p.array.astype(dtype)
             p.grad = None
         return self
 
@@ -134,7 +134,7 @@ class Module:
         training still holds the values of that moment. A parameter shared by two modules
         appears under both names, as in PyTorch.
         """
-        return OrderedDict((name, p.data.copy()) for name, p in self._all_parameters(""))
+        return OrderedDict((name, p.array.copy()) for name, p in self._all_parameters(""))
 
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters (keeping their dtype). Values may be anything
@@ -163,7 +163,7 @@ class Module:
                 f"cannot load the state dict into {type(self).__name__}: " + "; ".join(problems)
             )
         for key, value in values.items():
-            own[key].data[...] = value
+            own[key].array[...] = value
             own[key].version.bump()  # an in-place change: a graph that saved it is now stale
         return IncompatibleKeys(missing, unexpected)
 

@@ -35,7 +35,7 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_requires_grad",
-        "data",
+        "array",
         "grad",
         "grad_fn",
         "name",
@@ -48,8 +48,8 @@ class Tensor:
         self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
     ) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data: np.ndarray = as_array(data, dtype)
+            data = data.array
+        self.array: np.ndarray = as_array(data, dtype)
         self.grad: Tensor | None = None
         self.name = name
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
@@ -74,7 +74,7 @@ class Tensor:
         output, whose record is `grad_fn` (None when not recorded), and a gradient. A view of
         another tensor's memory passes that tensor's `version` counter, to share it."""
         out = Tensor.__new__(Tensor)
-        out.data = data if type(data) is np.ndarray else np.asarray(data)
+        out.array = data if type(data) is np.ndarray else np.asarray(data)
         out.grad, out.name, out.grad_fn = None, None, grad_fn
         out._requires_grad, out.retains_grad = grad_fn is not None, False
         out.version = VersionCounter() if version is None else version
@@ -83,8 +83,8 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many times this tensor (or a view of the same memory) was changed in place, as
-        PyTorch's `Tensor._version`. Writes into `.data` directly are not counted (in PyTorch,
-        changes through `.data` are not either): use the in-place methods."""
+        PyTorch's `Tensor._version`. Writes into `.array` or through `.data` are not counted (in
+        PyTorch, changes through `.data` are not either): use the in-place methods."""
         return self.version.value
 
     # --- attributes, as in PyTorch -------------------------------------------------------------
@@ -94,9 +94,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and not is_floating(self.data.dtype):
+        if value and not is_floating(self.array.dtype):
             raise DtypeError(
-                f"only floating-point tensors can require grad, this one is {self.data.dtype}: "
+                f"only floating-point tensors can require grad, this one is {self.array.dtype}: "
                 "a gradient needs values that can change continuously. Convert it first, "
                 "for example Tensor(data, dtype=np.float64, requires_grad=True)."
             )
@@ -113,24 +113,24 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self.array.size
 
     @property
     def is_leaf(self) -> bool:
@@ -143,30 +143,41 @@ class Tensor:
             raise GraphError("retain_grad() on a tensor that does not require grad")
         self.retains_grad = True
 
+    @property
+    def data(self) -> Tensor:
+        """The same values as a tensor cut from the graph, as PyTorch's `.data`: it shares the
+        memory, and changes through it are not seen by autograd (prefer `detach()`, whose
+        changes are). Assigning `t.data = other` replaces the values (any shape)."""
+        return Tensor.wrap(self.array)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied). Unlike PyTorch, allowed with requires_grad."""
-        return self.data
+        return self.array
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(
                 f"item() needs a tensor with one element, this one has shape {self.shape} "
-                f"({self.data.size} elements)"
+                f"({self.array.size} elements)"
             )
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared, and the same version counter) that is cut from
         the graph."""
-        return Tensor.wrap(self.data, None, self.version)
+        return Tensor.wrap(self.array, None, self.version)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (used on gradients: `w.grad.zero_()`)."""
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self.array[...] = 0
         self.version.bump()
         return self
 
@@ -193,11 +204,11 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is None:
-            return self.data.copy() if copy else self.data
-        return self.data.astype(dtype, copy=bool(copy))
+            return self.array.copy() if copy else self.array
+        return self.array.astype(dtype, copy=bool(copy))
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=" ", prefix="Tensor(", precision=4)
+        body = np.array2string(self.array, separator=" ", prefix="Tensor(", precision=4)
         extras = [f"dtype={self.dtype}"]
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn.name}")
@@ -216,12 +227,12 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
-                "use .any() or .all() on .data"
+                "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -245,15 +256,17 @@ class Tensor:
                 "nothing it depends on has requires_grad=True"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise GraphError(
                     f"grad can be implicitly created only for scalar outputs; this tensor has "
                     f"shape {self.shape}: pass backward(gradient=...) of that shape, or reduce "
                     "it first (for example .sum())"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.ones_like(self.array)
         else:
-            grad = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, self.dtype)
+            grad = np.array(
+                gradient.array if isinstance(gradient, Tensor) else gradient, self.dtype
+            )
             if grad.shape != self.shape:
                 raise ShapeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape "
@@ -264,8 +277,8 @@ class Tensor:
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
-        if type(other) in (float, int) and self.data.dtype.kind == "f":  # the common case, fast
-            other = Tensor.wrap(np.asarray(other, dtype=self.data.dtype), None)
+        if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common case, fast
+            other = Tensor.wrap(np.asarray(other, dtype=self.array.dtype), None)
             return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
             other = Tensor(other)
@@ -320,7 +333,7 @@ class Tensor:
 
     def __pow__(self, other: Any) -> Tensor:
         a, b = self._operands(other)
-        if b.dtype.kind in "iu" and (b.data < 0).any():
+        if b.dtype.kind in "iu" and (b.array < 0).any():
             raise DtypeError(
                 "integers to negative integer powers are not allowed: convert the base to "
                 "float first, for example x.float() ** -1"
@@ -356,12 +369,12 @@ class Tensor:
     # Comparisons give bool tensors, never recorded (they have no gradient).
     def _compare(self, other: Any, compare: Any) -> Tensor:
         if isinstance(other, Tensor):
-            other = other.data
+            other = other.array
         elif not isinstance(other, np.ndarray | np.generic | int | float | list | tuple):
             return NotImplemented  # so `tensor == None` is False, as in PyTorch
         other = np.asarray(other)
         _check_broadcast(compare.__name__, self.shape, other.shape)
-        return Tensor.wrap(compare(self.data, other), None)
+        return Tensor.wrap(compare(self.array, other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -423,7 +436,7 @@ class Tensor:
         whole gradient to one of them); here use `argmax(dim)` for the indices.
         """
         axes = self._dims(dim, "max")
-        if self.data.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
+        if self.array.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
             raise DimError(
                 f"max() over a dim of size 0 (tensor of shape {self.shape}) has no value: "
                 "reduce over a dim that is not empty, as PyTorch requires too"
@@ -442,14 +455,14 @@ class Tensor:
         """Index of the largest value along `dim` (of the flattened tensor when None); no grad."""
         if dim is None or self.ndim == 0:
             self._dims(dim, "argmax")
-            return Tensor.wrap(np.asarray(self.data.argmax()), None)
+            return Tensor.wrap(np.asarray(self.array.argmax()), None)
         axis = self._dim(dim, "argmax")
         if self.shape[axis] == 0:
             raise DimError(
                 f"argmax: dim {dim} of a tensor of shape {self.shape} is empty, so it has no "
                 "largest value"
             )
-        return Tensor.wrap(self.data.argmax(axis=axis, keepdims=keepdim), None)
+        return Tensor.wrap(self.array.argmax(axis=axis, keepdims=keepdim), None)
 
     def _dims(self, dim: Dims, op: str) -> tuple[int, ...]:
         """`dim` as a tuple of non-negative axes; None or an empty sequence mean all dims."""
@@ -488,7 +501,7 @@ class Tensor:
             np.empty(self.shape, dtype=bool).reshape(shape)
         except ValueError:
             raise ShapeError(
-                f"reshape: cannot reshape a tensor of shape {self.shape} ({self.data.size} "
+                f"reshape: cannot reshape a tensor of shape {self.shape} ({self.array.size} "
                 f"elements) into shape {shape}"
             ) from None
         return ops.Reshape.apply(self, shape=shape)
@@ -572,7 +585,7 @@ def _as_index(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_as_index(i) for i in index)
     if isinstance(index, Tensor):
-        index = index.data
+        index = index.array
     elif isinstance(index, list):
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":

@@ -75,7 +75,7 @@ def check_op(
     assert out.dtype == expected_value.dtype, (
         f"output dtype: tinygrad_lr {out.dtype}, PyTorch {expected_value.dtype}"
     )
-    assert_close(out.data, expected_value, "output value", rtol, atol)
+    assert_close(out.array, expected_value, "output value", rtol, atol)
 
     if out.requires_grad and expected.requires_grad:
         upstream = rng.standard_normal(out.shape)
@@ -84,7 +84,7 @@ def check_op(
         for i, (a, b) in enumerate(zip(ours, theirs)):
             if not a.requires_grad:
                 continue
-            got = np.zeros(a.shape) if a.grad is None else a.grad.data
+            got = np.zeros(a.shape) if a.grad is None else a.grad.array
             want = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
             assert_close(got, want, f"gradient of input {i}", rtol, atol)
     else:

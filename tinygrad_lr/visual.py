@@ -40,9 +40,9 @@ def _describe(t: Tensor) -> str:
 def _label(t: Tensor, show_grad: bool) -> str:
     lines = [t.name] if t.name else []
     lines.append(f"{tuple(t.shape)} {t.dtype}")
-    lines.append(f"data {summary(t.data)}")
+    lines.append(f"data {summary(t.array)}")
     if show_grad and t.grad is not None:
-        lines.append(f"grad {summary(t.grad.data)}")
+        lines.append(f"grad {summary(t.grad.array)}")
     return "\\n".join(line.replace('"', "'") for line in lines)
 
 

@@ -21,7 +21,7 @@ def assert_same_batch(ours, theirs, where="batch"):
         assert isinstance(ours, Tensor), f"{where}: {type(ours).__name__}, PyTorch gives a tensor"
         expected = theirs.detach().numpy()
         assert (ours.shape, ours.dtype) == (expected.shape, expected.dtype), where
-        np.testing.assert_array_equal(ours.data, expected, err_msg=where)
+        np.testing.assert_array_equal(ours.numpy(), expected, err_msg=where)
     elif isinstance(theirs, dict | list | tuple):
         assert type(ours) is type(theirs), f"{where}: {type(ours)}, PyTorch gives {type(theirs)}"
         assert len(ours) == len(theirs), where
@@ -168,7 +168,7 @@ def test_gathered_batches_equal_stacked_samples(drop_last):
     for a, b in zip(gathered, stacked, strict=True):
         for x, y in zip(a, b, strict=True):
             assert x.dtype == y.dtype
-            np.testing.assert_array_equal(x.data, y.data)
+            np.testing.assert_array_equal(x.numpy(), y.numpy())
 
 
 def test_tensor_dataset_batches_are_gathered_without_indexing_single_samples(monkeypatch):
@@ -187,7 +187,7 @@ def test_a_subclass_with_its_own_getitem_is_indexed_sample_by_sample():
 
     x = np.arange(5.0)
     (batch,) = next(iter(data.DataLoader(Doubled(Tensor(x)), batch_size=5)))
-    np.testing.assert_array_equal(batch.data, 2 * x)
+    np.testing.assert_array_equal(batch.numpy(), 2 * x)
 
 
 def test_gradient_flows_from_a_batch_back_to_the_dataset_tensor_as_in_pytorch():
@@ -199,8 +199,8 @@ def test_gradient_flows_from_a_batch_back_to_the_dataset_tensor_as_in_pytorch():
     ]:
         (xb,) = list(loader)[1]
         (xb * xb).sum().backward()
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
-    assert ours.grad.data[2:4].any() and not ours.grad.data[[0, 1, 4]].any()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    assert ours.grad.numpy()[2:4].any() and not ours.grad.numpy()[[0, 1, 4]].any()
 
 
 def test_stacking_samples_that_require_grad_is_refused_while_recording():
@@ -258,7 +258,7 @@ def test_shuffling_with_drop_last_drops_only_the_short_batch(make):
 
 def test_shuffling_a_custom_dataset_permutes_its_samples():
     loader = data.DataLoader(Mixed(9), batch_size=4, shuffle=True)
-    order = np.concatenate([batch[1].data for batch in loader])
+    order = np.concatenate([batch[1].numpy() for batch in loader])
     np.testing.assert_array_equal(np.sort(order), np.arange(9))
 
 

@@ -19,8 +19,8 @@ def test_a_tensor_used_twice_receives_the_sum_of_both_gradients():
     ta = torch.tensor([1.5, -2.0], dtype=torch.float64, requires_grad=True)
     tb = ta + ta
     (tb * tb).sum().backward()
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-15)
-    np.testing.assert_allclose(a.grad.data, 8 * a.data)  # d(4a²)/da
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-15)
+    np.testing.assert_allclose(a.grad.numpy(), 8 * a.numpy())  # d(4a²)/da
 
 
 def test_diamond_graph_matches_torch():
@@ -32,28 +32,28 @@ def test_diamond_graph_matches_torch():
     ta = torch.tensor(x, requires_grad=True)
     th = ta.exp()
     (th * ta + th.sum(dim=0) - (th @ ta).relu()).sum().backward()
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-14)
 
 
 def test_grad_accumulates_across_backward_calls_until_zeroed():
     w = Tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
     (w * w).sum().backward()
     (w * 3).sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * w.data + 3)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy() + 3)
     w.grad.zero_()
     (w * 3).sum().backward()
-    np.testing.assert_allclose(w.grad.data, [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 3.0, 3.0])
     w.grad = None
     (w * w).sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * w.data)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy())
 
 
 def test_gradients_handed_to_two_leaves_do_not_share_memory():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()  # Add passes the same array to both inputs
-    a.grad.data += 10
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    a.grad.numpy()[...] += 10
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
 def test_a_100000_op_chain_backpropagates_without_recursion():
@@ -80,7 +80,7 @@ def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
     hidden = w * 3
     hidden.retain_grad()
     (hidden * hidden).sum().backward()
-    np.testing.assert_allclose(hidden.grad.data, 2 * hidden.data)
+    np.testing.assert_allclose(hidden.grad.numpy(), 2 * hidden.numpy())
 
 
 def test_inputs_that_do_not_require_grad_get_no_gradient_computed():
@@ -114,9 +114,9 @@ def test_retain_graph_allows_a_second_backward():
     w = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
     loss = (w.exp() * w).sum()
     loss.backward(retain_graph=True)
-    first = w.grad.data.copy()
+    first = w.grad.numpy().copy()
     loss.backward()
-    np.testing.assert_allclose(w.grad.data, 2 * first)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * first)
 
 
 def test_released_graph_frees_intermediate_tensors():
@@ -157,13 +157,13 @@ def test_backward_with_an_explicit_gradient_matches_torch():
     (a * a).backward(Tensor(g))
     ta = torch.tensor(x, requires_grad=True)
     (ta * ta).backward(torch.tensor(g))
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy())
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
 
 
 def test_backward_on_a_leaf_puts_the_gradient_in_its_grad():
     w = Tensor([1.0, 2.0], requires_grad=True)
     w.backward(np.array([3.0, 4.0]))
-    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 4.0])
 
 
 def test_no_grad_records_nothing_and_restores_the_mode():

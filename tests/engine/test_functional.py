@@ -46,7 +46,7 @@ def test_softmax_and_log_softmax_match_torch_in_float32(name):
     ours.backward(g)
     theirs.backward(torch.tensor(g))
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), atol=1e-6, rtol=1e-6)
 
 
 @pytest.mark.parametrize("scale", [1e4, -1e4])
@@ -54,16 +54,16 @@ def test_log_softmax_is_finite_for_huge_logits(scale):
     x = Tensor(np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -3.0]]) * scale, requires_grad=True)
     out = F.log_softmax(x, dim=1)
     out.backward(np.ones(out.shape))
-    assert np.isfinite(out.data).all() and np.isfinite(x.grad.data).all()
-    expected = TF.log_softmax(torch.tensor(x.data), dim=1).numpy()
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all()
+    expected = TF.log_softmax(torch.tensor(x.numpy()), dim=1).numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
     loss = F.cross_entropy(x, np.array([1, 2]))
     assert np.isfinite(loss.item())
 
 
 def test_softmax_rows_sum_to_one_and_pass_gradcheck():
     x = Tensor(LOGITS, requires_grad=True)
-    np.testing.assert_allclose(F.softmax(x, dim=1).sum(dim=1).data, 1.0, rtol=1e-15)
+    np.testing.assert_allclose(F.softmax(x, dim=1).sum(dim=1).numpy(), 1.0, rtol=1e-15)
     assert gradcheck(lambda t: F.softmax(t, dim=1), [x])
 
 
@@ -109,8 +109,8 @@ def test_cross_entropy_matches_torch_in_float32(weight, reduction):
     ours.backward(g)
     theirs.backward(torch.tensor(g))
     assert ours.dtype == np.float32 and ours_x.grad.dtype == np.float32
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), atol=1e-6, rtol=1e-6)
-    np.testing.assert_allclose(ours_x.grad.data, tx.grad.numpy(), atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), atol=1e-6, rtol=1e-6)
+    np.testing.assert_allclose(ours_x.grad.numpy(), tx.grad.numpy(), atol=1e-6, rtol=1e-6)
 
 
 @pytest.mark.parametrize("weight", WEIGHTS.values(), ids=WEIGHTS.keys())
@@ -124,13 +124,13 @@ def test_cross_entropy_gradient_is_the_closed_form(target, weight):
     onehot = np.eye(LOGITS.shape[1])[target]
     w_y = np.ones(len(target)) if weight is None else weight[target]
     expected = w_y[:, None] * (p - onehot) / w_y.sum()
-    np.testing.assert_allclose(x.grad.data, expected, atol=1e-15, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), expected, atol=1e-15, rtol=1e-12)
 
 
 def test_cross_entropy_weighted_mean_divides_by_the_targets_weights_not_n():
     target, weight = TARGETS["repeated"], WEIGHTS["weighted"]
     x = Tensor(LOGITS)
-    per_sample = F.cross_entropy(x, target, weight=weight, reduction="none").data
+    per_sample = F.cross_entropy(x, target, weight=weight, reduction="none").numpy()
     mean = F.cross_entropy(x, target, weight=weight).item()
     assert mean == pytest.approx(per_sample.sum() / weight[target].sum(), rel=1e-14)
     assert mean != pytest.approx(per_sample.mean())

@@ -112,7 +112,7 @@ def test_gradcheck_leaves_the_callers_tensors_as_they_were():
     x = Tensor(np.array([0.3, -0.7], np.float32), requires_grad=True)
     gradcheck(lambda x: x * x, [x])
     assert x.dtype == np.float32 and x.grad is None
-    np.testing.assert_array_equal(x.data, np.array([0.3, -0.7], np.float32))
+    np.testing.assert_array_equal(x.numpy(), np.array([0.3, -0.7], np.float32))
 
 
 def test_gradcheck_checks_only_the_inputs_that_require_grad():
@@ -151,7 +151,7 @@ def test_gradcheck_raises_value_error_when_no_input_requires_grad(inputs):
 
 def test_gradcheck_refuses_a_fn_that_does_not_return_tensors():
     with pytest.raises(TypeError, match="Tensor"):
-        gradcheck(lambda x: x.data * 2, [np.array([1.0])])
+        gradcheck(lambda x: x.numpy() * 2, [np.array([1.0])])
 
 
 # --- gradcheck catches a wrong gradient --------------------------------------------------------
@@ -170,8 +170,8 @@ def test_gradcheck_catches_a_missing_factor_and_names_input_element_and_both_val
 def test_summing_the_output_hides_a_transposed_gradient():
     x = Tensor(random_inputs((3, 3))[0], requires_grad=True)
     TransposeUntransposedGradient.apply(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones((3, 3)))  # the right answer, by luck
-    assert gradcheck(lambda x: TransposeUntransposedGradient.apply(x).sum(), [x.data]) is True
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((3, 3)))  # the right answer, by luck
+    assert gradcheck(lambda x: TransposeUntransposedGradient.apply(x).sum(), [x.numpy()]) is True
 
 
 def test_gradcheck_catches_a_transposed_gradient_with_its_random_upstream_gradient():

@@ -221,7 +221,7 @@ def test_zero_grad_without_set_to_none_fills_the_same_grad_tensors_with_zeros():
     for p, g in zip(model.parameters(), grads):
         assert p.grad is g
         assert p.grad.shape == p.shape
-        np.testing.assert_array_equal(p.grad.data, 0)
+        np.testing.assert_array_equal(p.grad.numpy(), 0)
 
 
 def test_zero_grad_without_set_to_none_leaves_missing_grads_missing():
@@ -288,7 +288,7 @@ def test_repr_of_a_leaf_module():
 def test_to_float64_converts_the_same_parameter_objects_in_place(convert):
     model = TwoLayer()
     before = list(model.parameters())
-    values = [p.data.copy() for p in before]
+    values = [p.numpy().copy() for p in before]
     out = model.to(np.float64) if convert == "to" else model.double()
     assert out is model
     after = list(model.parameters())
@@ -297,7 +297,7 @@ def test_to_float64_converts_the_same_parameter_objects_in_place(convert):
     for p, v in zip(after, values):
         assert p.dtype == np.float64
         assert p.requires_grad
-        np.testing.assert_array_equal(p.data, v.astype(np.float64))
+        np.testing.assert_array_equal(p.numpy(), v.astype(np.float64))
     assert model(Tensor(np.ones((2, 3)))).dtype == np.float64
 
 
@@ -325,14 +325,14 @@ def test_linear_without_bias_has_no_bias_parameter():
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
     assert list(layer.state_dict()) == ["weight"]
     x = np.random.default_rng(0).standard_normal((4, 5))
-    np.testing.assert_allclose(layer(Tensor(x)).data, x @ layer.weight.data.T, rtol=1e-6)
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-6)
 
 
 def test_linear_output_is_x_times_w_transposed_plus_b():
     layer = nn.Linear(5, 3, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((4, 5))
-    expected = x @ layer.weight.data.T + layer.bias.data
-    np.testing.assert_allclose(layer(Tensor(x)).data, expected, rtol=1e-14, atol=1e-14)
+    expected = x @ layer.weight.numpy().T + layer.bias.numpy()
+    np.testing.assert_allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-14, atol=1e-14)
 
 
 @pytest.mark.parametrize("shape", [(4, 5), (5,), (2, 3, 5)], ids=["batch", "vector", "3d"])
@@ -344,17 +344,17 @@ def test_linear_matches_torch_functional_linear_with_the_same_weights(shape):
     upstream = np.random.default_rng(2).standard_normal(out.shape)
     out.backward(upstream)
 
-    w = torch.tensor(layer.weight.data, requires_grad=True)
-    b = torch.tensor(layer.bias.data, requires_grad=True)
+    w = torch.tensor(layer.weight.numpy(), requires_grad=True)
+    b = torch.tensor(layer.bias.numpy(), requires_grad=True)
     x_torch = torch.tensor(x, requires_grad=True)
     expected = TF.linear(x_torch, w, b)
     expected.backward(torch.tensor(upstream))
 
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.weight.grad.data, w.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(layer.bias.grad.data, b.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(xt.grad.data, x_torch.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), w.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), x_torch.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("in_features", [1, 7, 400])
@@ -362,16 +362,16 @@ def test_linear_initialisation_stays_within_one_over_sqrt_in_features(in_feature
     layer = nn.Linear(in_features, 30, dtype=np.float64, generator=np.random.default_rng(0))
     bound = 1 / np.sqrt(in_features)
     for p in (layer.weight, layer.bias):
-        assert np.all(np.abs(p.data) <= bound)
+        assert np.all(np.abs(p.numpy()) <= bound)
     default = nn.Linear(in_features, 30)  # float32: compare with the bound rounded to float32
     for p in (default.weight, default.bias):
-        assert np.all(np.abs(p.data) <= np.float32(bound))
+        assert np.all(np.abs(p.numpy()) <= np.float32(bound))
 
 
 def test_linear_initialisation_is_uniform_over_the_bound_like_torchs():
     layer = nn.Linear(400, 300, generator=np.random.default_rng(123))
     bound = 1 / np.sqrt(400)
-    w = layer.weight.data.astype(np.float64).ravel()
+    w = layer.weight.numpy().astype(np.float64).ravel()
     assert w.size == 120_000
     assert -bound <= w.min() < -0.999 * bound
     assert 0.999 * bound < w.max() <= bound
@@ -380,7 +380,7 @@ def test_linear_initialisation_is_uniform_over_the_bound_like_torchs():
     counts, _ = np.histogram(w, bins=10, range=(-bound, bound))
     np.testing.assert_allclose(counts, w.size / 10, rtol=0.05)
     # the bias also uses 1/sqrt(in_features), as torch.nn.Linear.reset_parameters does
-    b = layer.bias.data
+    b = layer.bias.numpy()
     assert np.all(np.abs(b) <= np.float32(bound)) and b.std() > 0.4 * bound
 
 
@@ -390,28 +390,28 @@ def test_manual_seed_makes_initialisation_reproducible():
     tinygrad_lr.manual_seed(1234)
     second = [nn.Linear(6, 4), nn.Linear(4, 2)]
     for a, b in zip(first, second):
-        np.testing.assert_array_equal(a.weight.data, b.weight.data)
-        np.testing.assert_array_equal(a.bias.data, b.bias.data)
+        np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+        np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
     # consecutive layers draw different values, and another seed gives other values
-    assert not np.array_equal(first[0].weight.data[:2, :2], first[1].weight.data[:2, :2])
+    assert not np.array_equal(first[0].weight.numpy()[:2, :2], first[1].weight.numpy()[:2, :2])
     tinygrad_lr.manual_seed(4321)
-    assert not np.array_equal(nn.Linear(6, 4).weight.data, first[0].weight.data)
+    assert not np.array_equal(nn.Linear(6, 4).weight.numpy(), first[0].weight.numpy())
 
 
 def test_a_generator_makes_initialisation_reproducible_and_leaves_the_default_alone():
     a = nn.Linear(6, 4, generator=np.random.default_rng(99))
     tinygrad_lr.manual_seed(0)
     b = nn.Linear(6, 4, generator=np.random.default_rng(99))
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
     other = nn.Linear(6, 4, generator=np.random.default_rng(98))
-    assert not np.array_equal(other.weight.data, a.weight.data)
+    assert not np.array_equal(other.weight.numpy(), a.weight.numpy())
     # drawing from an explicit generator does not advance the seeded default one
     tinygrad_lr.manual_seed(5)
-    expected = nn.Linear(6, 4).weight.data
+    expected = nn.Linear(6, 4).weight.numpy()
     tinygrad_lr.manual_seed(5)
     nn.Linear(6, 4, generator=np.random.default_rng(1))
-    np.testing.assert_array_equal(nn.Linear(6, 4).weight.data, expected)
+    np.testing.assert_array_equal(nn.Linear(6, 4).weight.numpy(), expected)
 
 
 # --- state_dict ------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def test_state_dict_is_an_ordered_dict_of_numpy_arrays_named_like_torchs():
     for name, p in model.named_parameters():
         assert type(state[name]) is np.ndarray
         assert state[name].dtype == p.dtype
-        np.testing.assert_array_equal(state[name], p.data)
+        np.testing.assert_array_equal(state[name], p.numpy())
 
 
 def test_state_dict_holds_copies_that_later_changes_to_the_model_do_not_touch():
@@ -433,12 +433,12 @@ def test_state_dict_holds_copies_that_later_changes_to_the_model_do_not_touch():
     state = model.state_dict()
     saved = {k: v.copy() for k, v in state.items()}
     for p in model.parameters():
-        p.data[...] += 1.0
-    model.fc1.weight.data = np.zeros_like(model.fc1.weight.data)
+        p.numpy()[...] += 1.0
+    model.fc1.weight.data = np.zeros_like(model.fc1.weight.numpy())
     for key, value in state.items():
         np.testing.assert_array_equal(value, saved[key])
     state["fc2.bias"][...] = 42.0  # and changing the copy does not change the model
-    assert not np.any(model.fc2.bias.data == 42.0)
+    assert not np.any(model.fc2.bias.numpy() == 42.0)
 
 
 def test_state_dict_of_tied_weights_has_every_key_torch_has():
@@ -478,7 +478,7 @@ def test_load_state_dict_copies_the_values_in():
     state = source.state_dict()
     target.load_state_dict(state)
     state["fc1.weight"][...] = 7.0
-    assert not np.any(target.fc1.weight.data == 7.0)
+    assert not np.any(target.fc1.weight.numpy() == 7.0)
 
 
 def test_load_state_dict_accepts_tinygrad_tensors_as_values():
@@ -486,7 +486,7 @@ def test_load_state_dict_accepts_tinygrad_tensors_as_values():
     target.load_state_dict(dict(source.named_parameters()))
     for (_, a), (_, b) in zip(source.named_parameters(), target.named_parameters()):
         assert a is not b
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 @pytest.mark.parametrize("form", ["torch-tensors", "numpy"])
@@ -502,7 +502,7 @@ def test_load_a_torch_models_state_dict_and_reproduce_its_outputs(form):
     expected = theirs(torch.tensor(x)).detach().numpy()
     out = ours(Tensor(x))
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_load_a_torch_state_dict_holding_tensors_that_require_grad():
@@ -516,10 +516,10 @@ def test_load_state_dict_keeps_each_parameters_dtype_and_identity():
     torch.manual_seed(0)
     theirs = TorchTwoLayer().double()
     before = list(ours.parameters())
-    data_before = [p.data for p in before]
+    data_before = [p.numpy() for p in before]
     ours.load_state_dict(theirs.state_dict())
     assert all(a is b for a, b in zip(ours.parameters(), before))
-    assert all(p.data is d for p, d in zip(ours.parameters(), data_before))
+    assert all(p.numpy() is d for p, d in zip(ours.parameters(), data_before))
     assert all(p.dtype == np.float32 for p in ours.parameters())
     for key, value in theirs.state_dict().items():
         np.testing.assert_array_equal(ours.state_dict()[key], value.numpy().astype(np.float32))
@@ -595,7 +595,7 @@ def test_non_strict_loading_returns_missing_and_unexpected_keys_and_loads_the_re
     state = source.state_dict()
     del state["fc2.weight"]
     state["head.weight"] = np.zeros((2, 2))
-    old_fc2_weight = model.fc2.weight.data.copy()
+    old_fc2_weight = model.fc2.weight.numpy().copy()
 
     result = model.load_state_dict(state, strict=False)
 
@@ -603,7 +603,7 @@ def test_non_strict_loading_returns_missing_and_unexpected_keys_and_loads_the_re
     assert result.unexpected_keys == ["head.weight"]
     assert result == (["fc2.weight"], ["head.weight"])
     assert result._fields == ("missing_keys", "unexpected_keys")
-    np.testing.assert_array_equal(model.fc2.weight.data, old_fc2_weight)
+    np.testing.assert_array_equal(model.fc2.weight.numpy(), old_fc2_weight)
     for key in ("fc1.weight", "fc1.bias", "fc2.bias"):
         np.testing.assert_array_equal(model.state_dict()[key], state[key])
 
@@ -642,11 +642,13 @@ def test_cross_entropy_loss_equals_torchs_in_float64(reduction, weighted):
 
     assert loss.dtype == np.float64
     assert loss.shape == tuple(expected.shape)
-    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(loss.numpy(), expected.detach().numpy(), rtol=1e-12, atol=1e-12)
     upstream = np.random.default_rng(5).standard_normal(loss.shape)
     loss.backward(upstream)
     expected.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(logits.grad.data, torch_logits.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        logits.grad.numpy(), torch_logits.grad.numpy(), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_cross_entropy_loss_accepts_a_torch_weight_and_tensor_targets():
@@ -669,7 +671,7 @@ def test_cross_entropy_loss_trains_a_linear_layer_like_torch():
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12, atol=1e-12)
     for name, p in ours.named_parameters():
         their_grad = getattr(theirs, name).grad.numpy()
-        np.testing.assert_allclose(p.grad.data, their_grad, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(p.grad.numpy(), their_grad, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", ["avg", "", None, "MEAN"])

@@ -77,7 +77,7 @@ LIBRARIES: dict[str, dict[str, Any]] = {
 def to_numpy(t: Tensor | torch.Tensor | None) -> np.ndarray | None:
     if t is None:
         return None
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.data
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else t.numpy()
 
 
 def torch_dtype_name(t: torch.Tensor) -> str:
@@ -192,7 +192,7 @@ class GraphBuilder:
         return self.data.draw(st.booleans())
 
     def value(self, name: str) -> np.ndarray:
-        return self.env[name].data
+        return self.env[name].numpy()
 
     def shape(self, name: str) -> tuple[int, ...]:
         return self.value(name).shape
@@ -461,7 +461,7 @@ class GraphBuilder:
             return False
         with np.errstate(all="ignore"):
             result = evaluate(expr, self.env)
-        v = result.data
+        v = result.numpy()
         if not 1 <= v.size <= 64 or not np.isfinite(v).all() or np.abs(v).max() > 1e3:
             return False
         name = f"v{len(self.names)}"
@@ -546,7 +546,7 @@ def assert_programs_agree(
     out, expected = ours[program.output], theirs[program.output]
     assert out.shape == tuple(expected.shape), "output shape"
     assert str(out.dtype) == torch_dtype_name(expected), "output dtype"
-    np.testing.assert_allclose(out.data, to_numpy(expected), **TOL, err_msg="output value")
+    np.testing.assert_allclose(out.numpy(), to_numpy(expected), **TOL, err_msg="output value")
     checked = [f"v{i}" for i in range(len(program.leaves))] + ([retained] if retained else [])
     grads = {name: (to_numpy(ours[name].grad), to_numpy(theirs[name].grad)) for name in checked}
     assume(all(np.abs(g).max(initial=0) < 1e6 for g, _ in grads.values() if g is not None))
@@ -802,7 +802,7 @@ def test_output_and_gradient_dtypes_follow_pytorch_and_float32_values_agree(
     out, expected = fn(*ours), fn(*theirs)
     assert str(out.dtype) == torch_dtype_name(expected), "output dtype"
     assert out.shape == tuple(expected.shape), "output shape"
-    np.testing.assert_allclose(out.data, to_numpy(expected), **FLOAT32_TOL)
+    np.testing.assert_allclose(out.numpy(), to_numpy(expected), **FLOAT32_TOL)
     assert out.requires_grad == expected.requires_grad
     if not expected.requires_grad:
         return
@@ -814,7 +814,7 @@ def test_output_and_gradient_dtypes_follow_pytorch_and_float32_values_agree(
             assert a.grad is None
             continue
         assert str(a.grad.dtype) == torch_dtype_name(b.grad) == str(a.dtype), f"grad {i} dtype"
-        np.testing.assert_allclose(a.grad.data, to_numpy(b.grad), **FLOAT32_TOL)
+        np.testing.assert_allclose(a.grad.numpy(), to_numpy(b.grad), **FLOAT32_TOL)
 
 
 # =============================================================================================
@@ -839,11 +839,11 @@ def grads_of(
     out, expected = ours_fn(ours), torch_fn(theirs)
     assert isinstance(out, Tensor)
     assert out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, to_numpy(expected), **TOL)
+    np.testing.assert_allclose(out.numpy(), to_numpy(expected), **TOL)
     upstream = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(upstream)
     expected.backward(torch.tensor(upstream))
-    return ours.grad.data, theirs.grad.numpy()
+    return ours.grad.numpy(), theirs.grad.numpy()
 
 
 TIED = hnp.arrays(
@@ -879,7 +879,7 @@ def test_max_and_min_of_all_elements_split_ties_like_torch_max_and_min(x: np.nda
 def test_max_of_equal_values_gives_each_element_an_equal_share_of_the_gradient():
     x = Tensor(np.full((2, 2), 3.0), requires_grad=True)
     x.max().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((2, 2), 0.25))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 2), 0.25))
     got, want = grads_of(lambda t: t.max(), lambda t: torch.amax(t), np.full((2, 2), 3.0))
     np.testing.assert_allclose(got, want, **TOL)
 
@@ -889,8 +889,8 @@ def test_max_along_a_dim_shares_each_rows_gradient_among_that_rows_ties_only():
     x.requires_grad = True
     x.max(dim=1).backward(np.array([1.0, 3.0, 2.0]))
     expected = [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]
-    np.testing.assert_allclose(x.grad.data, expected, **TOL)
-    got, want = grads_of(lambda t: t.max(1), lambda t: torch.amax(t, 1), x.data)
+    np.testing.assert_allclose(x.grad.numpy(), expected, **TOL)
+    got, want = grads_of(lambda t: t.max(1), lambda t: torch.amax(t, 1), x.numpy())
     np.testing.assert_allclose(got, want, **TOL)
 
 

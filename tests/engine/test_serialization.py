@@ -100,17 +100,17 @@ def test_saved_model_loads_into_a_fresh_model_and_gives_the_same_outputs(tmp_pat
     tinygrad_lr.manual_seed(1)
     trained = Model()
     for p in trained.parameters():  # values no fresh initialisation would give
-        p.data[...] = p.data * 3 + 0.25
+        p.numpy()[...] = p.numpy() * 3 + 0.25
     path = tmp_path / "model.npz"
     tinygrad_lr.save(trained.state_dict(), path)
 
     tinygrad_lr.manual_seed(2)
     fresh = Model()
     x = Tensor(np.random.default_rng(4).standard_normal((6, 3)).astype(np.float32))
-    assert np.isfinite(fresh(x).data).all() and np.isfinite(trained(x).data).all()
-    assert not np.array_equal(fresh(x).data, trained(x).data)
+    assert np.isfinite(fresh(x).numpy()).all() and np.isfinite(trained(x).numpy()).all()
+    assert not np.array_equal(fresh(x).numpy(), trained(x).numpy())
     fresh.load_state_dict(tinygrad_lr.load(path))
-    np.testing.assert_array_equal(fresh(x).data, trained(x).data)
+    np.testing.assert_array_equal(fresh(x).numpy(), trained(x).numpy())
     _assert_identical(fresh.state_dict(), trained.state_dict())
 
 
@@ -144,7 +144,7 @@ def test_save_accepts_tinygrad_tensors_parameters_and_torch_tensors(tmp_path):
     loaded = tinygrad_lr.load(path)
     assert list(loaded) == list(state)
     for key in ("tensor", "parameter"):
-        _assert_identical({key: loaded[key]}, {key: state[key].data})
+        _assert_identical({key: loaded[key]}, {key: state[key].numpy()})
     for key in ("torch", "torch_grad", "torch_int", "torch_bool"):
         _assert_identical({key: loaded[key]}, {key: state[key].detach().numpy()})
 
@@ -161,7 +161,7 @@ def test_a_torch_models_state_dict_saves_and_loads_into_an_equal_model(tmp_path)
     ours.load_state_dict({renamed[k[0]] + k[1:]: v for k, v in loaded.items()})
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+        ours(Tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import tinygrad_lr
 from tinygrad_lr import DtypeError, GraphError, ShapeError, Tensor
 
 OUR_ERRORS = (ShapeError, DtypeError, GraphError)
@@ -59,7 +60,7 @@ def test_dtype_argument_overrides_the_inferred_dtype(data, dtype):
     ours = Tensor(data, dtype=dtype)
     theirs = torch.tensor(data, dtype=getattr(torch, np.dtype(dtype).name))
     assert dtype_name(ours) == dtype_name(theirs) == np.dtype(dtype).name
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, bool])
@@ -67,14 +68,14 @@ def test_tensor_of_a_tensor_keeps_its_dtype_and_copies_the_data(dtype):
     source = Tensor(np.array([1, 0, 3], dtype=dtype))
     copy = Tensor(source)
     assert copy.dtype == source.dtype
-    assert not np.shares_memory(copy.data, source.data)
+    assert not np.shares_memory(copy.numpy(), source.numpy())
 
 
 def test_constructor_copies_a_numpy_array_like_torch_tensor():
     array = np.array([1.0, 2.0])
     t = Tensor(array)
     array[0] = 99.0
-    assert t.data[0] == 1.0
+    assert t.numpy()[0] == 1.0
 
 
 # --- binary ops: PyTorch's type promotion -----------------------------------------------------
@@ -102,7 +103,7 @@ def test_binary_op_result_dtype_follows_pytorch_promotion(expression, expected):
     ours, theirs = expression(Tensor), expression(torch.tensor)
     assert dtype_name(theirs) == expected
     assert dtype_name(ours) == expected
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
 
 
 # --- attributes --------------------------------------------------------------------------------
@@ -116,10 +117,26 @@ def test_shape_ndim_and_dtype_match_torch(shape):
     assert dtype_name(ours) == dtype_name(theirs)
 
 
-def test_data_is_a_numpy_array_and_numpy_returns_that_same_array():
+def test_numpy_returns_the_tensors_own_array():
     t = Tensor([1.0, 2.0])
-    assert isinstance(t.data, np.ndarray)
-    assert t.numpy() is t.data
+    assert isinstance(t.numpy(), np.ndarray)
+    assert t.numpy() is t.numpy() is t.array
+
+
+def test_data_is_a_tensor_sharing_the_values_cut_from_the_graph_as_in_pytorch():
+    for lib in (tinygrad_lr, torch):
+        w = (
+            lib.tensor([1.0, 2.0], requires_grad=True)
+            if lib is torch
+            else Tensor([1.0, 2.0], requires_grad=True)
+        )
+        d = w.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
+        d.numpy()[0] = 5.0
+        assert w.detach().numpy()[0] == 5.0  # the same memory
+        assert w._version == 0  # changes through .data are not seen by autograd
+        w.data = lib.tensor([7.0, 8.0, 9.0]) if lib is torch else Tensor([7.0, 8.0, 9.0])
+        assert w.shape == (3,) and w.requires_grad
 
 
 def test_requires_grad_defaults_to_false_and_can_be_set_on_construction():
@@ -141,7 +158,7 @@ def test_grad_is_none_until_backward_then_a_tensor_of_the_same_shape_and_dtype()
     assert isinstance(w.grad, Tensor)
     assert w.grad.shape == w.shape and w.grad.dtype == w.dtype
     assert not w.grad.requires_grad
-    np.testing.assert_allclose(w.grad.data, 2 * w.data)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy())
 
 
 @pytest.mark.parametrize(
@@ -157,10 +174,10 @@ def test_detach_shares_the_data_but_is_a_leaf_that_needs_no_grad():
     w = Tensor([1.0, 2.0], requires_grad=True)
     y = w * 2
     d = y.detach()
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.numpy(), y.numpy())
     assert d.requires_grad is False and d.is_leaf and d.grad_fn is None
-    d.data[0] = 10.0
-    assert y.data[0] == 10.0  # the same memory, as in PyTorch
+    d.numpy()[0] = 10.0
+    assert y.numpy()[0] == 10.0  # the same memory, as in PyTorch
 
 
 def test_is_leaf_and_grad_fn_tell_a_leaf_from_an_op_result():
@@ -201,13 +218,13 @@ def test_comparisons_give_unrecorded_bool_tensors_like_torch(compare):
     theirs = compare(torch.tensor(a, requires_grad=True), torch.tensor(b))
     assert ours.dtype == np.dtype(bool)
     assert ours.requires_grad is theirs.requires_grad is False
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
-    np.testing.assert_array_equal(compare(Tensor(a), 2.0).data, compare(torch.tensor(a), 2.0))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(compare(Tensor(a), 2.0).numpy(), compare(torch.tensor(a), 2.0))
 
 
 def test_np_asarray_of_a_tensor_gives_its_values():
     t = Tensor([[1.0, 2.0]])
-    np.testing.assert_array_equal(np.asarray(t), t.data)
+    np.testing.assert_array_equal(np.asarray(t), t.numpy())
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
 
 
@@ -217,7 +234,7 @@ def test_np_array_of_a_tensor_is_a_copy_as_with_torch():
     mine, copied = np.array(t), np.array(theirs)
     mine[0] = copied[0] = 99.0
     assert theirs[0].item() == 1.0
-    assert t.data[0] == 1.0, "np.array(tensor) must not alias the tensor's memory"
+    assert t.numpy()[0] == 1.0, "np.array(tensor) must not alias the tensor's memory"
 
 
 @pytest.mark.parametrize(
@@ -238,7 +255,7 @@ def test_reflected_ops_return_recorded_tensors(expression, expected_grad):
     out = expression(w)
     assert isinstance(out, Tensor) and out.grad_fn is not None
     out.sum().backward()
-    np.testing.assert_allclose(w.grad.data, expected_grad)
+    np.testing.assert_allclose(w.grad.numpy(), expected_grad)
 
 
 def test_retain_grad_fills_grad_on_a_non_leaf_and_without_it_grad_stays_none():
@@ -246,9 +263,9 @@ def test_retain_grad_fills_grad_on_a_non_leaf_and_without_it_grad_stays_none():
     kept, dropped = w * 3, w * 4
     kept.retain_grad()
     (kept * kept + dropped).sum().backward()
-    np.testing.assert_allclose(kept.grad.data, 2 * kept.data)
+    np.testing.assert_allclose(kept.grad.numpy(), 2 * kept.numpy())
     assert dropped.grad is None
-    np.testing.assert_allclose(w.grad.data, 18 * w.data + 4)
+    np.testing.assert_allclose(w.grad.numpy(), 18 * w.numpy() + 4)
 
 
 # --- bad input: an error of ours, naming what went wrong --------------------------------------

@@ -102,7 +102,7 @@ def test_dot_shows_gradients_after_backward(step):
     assert "\\ngrad " not in visual.draw_graph(loss)
     loss.backward(retain_graph=True)
     dot = visual.draw_graph(loss)
-    assert f"grad {visual.summary(model.fc.weight.grad.data)}" in dot
+    assert f"grad {visual.summary(model.fc.weight.grad.numpy())}" in dot
     assert "\\ngrad " not in visual.draw_graph(loss, show_grad=False)
 
 
@@ -164,8 +164,8 @@ def test_trace_gradients_agree_with_the_grads_backward_wrote(step):
         loss.backward()
     sent = {s["input"]: s for r in t.records for s in r["grads_in"]}
     for p in model.parameters():
-        np.testing.assert_array_equal(sent[p.name]["array"], p.grad.data)
-        assert sent[p.name]["summary"] == visual.summary(p.grad.data)
+        np.testing.assert_array_equal(sent[p.name]["array"], p.grad.numpy())
+        assert sent[p.name]["summary"] == visual.summary(p.grad.numpy())
         assert sent[p.name]["shape"] == p.shape
 
 
@@ -175,10 +175,12 @@ def test_trace_shows_how_dw_emerges_from_the_primitives(step):
         loss.backward()
     matmul = next(r for r in t.records if r["op"] == "MatMul")
     assert "dY = Xᵀ @ G" in matmul["rule"]
-    W, b = model.fc.weight.data, model.fc.bias.data
-    logits = X.data @ W.T + b
+    W, b = model.fc.weight.numpy(), model.fc.bias.numpy()
+    logits = X.numpy() @ W.T + b
     y_hat = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    expected = X.data.T @ (y_hat - np.eye(2)[y]) / len(y)  # the lesson's dW, in its (D, C) layout
+    expected = (
+        X.numpy().T @ (y_hat - np.eye(2)[y]) / len(y)
+    )  # the lesson's dW, in its (D, C) layout
     np.testing.assert_allclose(matmul["grads_in"][-1]["array"], expected, atol=1e-15)
     text = str(t)
     assert "MatMul" in text and "fc.weight" in text and "Xᵀ" in text
@@ -195,11 +197,11 @@ def test_trace_records_nothing_outside_its_block(step):
 def test_the_fused_model_is_two_nodes_with_the_same_gradients(step):
     model, X, y, loss = step
     loss.backward()
-    composite = [p.grad.data.copy() for p in model.parameters()]
+    composite = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
     loss = tg_fused.cross_entropy(tg_fused.linear(X, model.fc.weight, model.fc.bias), y)
     with visual.trace() as t:
         loss.backward()
     assert [r["op"] for r in t.records] == ["CrossEntropy", "Linear"]
     for p, expected in zip(model.parameters(), composite):
-        np.testing.assert_allclose(p.grad.data, expected, rtol=1e-13, atol=1e-16)
+        np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-13, atol=1e-16)

@@ -1,4 +1,4 @@
-"""tinygrad_lr.data: loading the lesson's tumour CSV, the download cache, make_tumors, LabelEncoder.
+"""tinygrad_lr.lesson.data: loading the tumour CSV, the download cache, make_tumors, LabelEncoder.
 
 No test touches the network: downloads use file:// addresses, and an autouse fixture makes any
 socket connection fail. The lesson's original file comes from the `tumors_csv` fixture

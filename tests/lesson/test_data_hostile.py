@@ -1,4 +1,4 @@
-"""tinygrad_lr.data against hostile input: nothing lost, nothing silent.
+"""tinygrad_lr.lesson.data against hostile input: nothing lost, nothing silent.
 
 Every file that could not be trained on properly (infinite, NaN or huge features, too few rows
 of a class, a 5 MB line) raises `DataError` from `load_tumors`, naming the file and what is

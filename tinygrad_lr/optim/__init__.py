@@ -3,7 +3,7 @@ trajectories match step for step.
 
 An optimizer holds parameter groups, as PyTorch's do: `Adam(model.parameters(), lr=0.1)` makes
 one group; `Adam([{"params": a}, {"params": b, "lr": 0.01}], lr=0.1)` two, the second with its
-own learning rate. Each update works in place on `p.data`, the same array the model uses, never
+own learning rate. Each update works in place on `p.array`, the same array the model uses, never
 records a graph (an update is not part of the model's computation) and counts as an in-place
 change: a graph built before `step()` can no longer be differentiated (see `VersionCounter`).
 

@@ -1,7 +1,7 @@
 """`Optimizer`: parameter groups, `step()`, `zero_grad()` and state dicts, shared by every
 algorithm in this package.
 
-An update works in place on `p.data`, the same array the model uses, never records a graph (an
+An update works in place on `p.array`, the same array the model uses, never records a graph (an
 update is not part of the model's computation) and counts as an in-place change: a graph built
 before `step()` can no longer be differentiated (see `VersionCounter`).
 """
@@ -103,7 +103,7 @@ class Optimizer:
             for i, p in enumerate(group["params"]):
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = p.grad.array
                 if grad.shape != p.shape or grad.dtype != p.dtype:
                     name = p.name or f"{i} of parameter group {number}"
                     raise ValueError(
@@ -111,7 +111,7 @@ class Optimizer:
                         f"but the parameter is {p.shape} ({p.dtype}): a gradient must match "
                         "its parameter (was .grad assigned by hand?)"
                     )
-                self._update(p.data, grad, self.state.setdefault(p, {}), group)
+                self._update(p.array, grad, self.state.setdefault(p, {}), group)
                 p.version.bump()
 
     def _update(

@@ -1,4 +1,4 @@
-"""Datasets and the `DataLoader` that cuts them into mini-batches, as `torch.utils.data`.
+"""Datasets and the `DataLoader` that cuts them into mini-batches, as `torch.utils.array`.
 
 Reading order: `Dataset` (sample i, for any i below its length), `TensorDataset` (sample i is
 row i of each tensor), `default_collate` (a list of samples becomes one batch), `DataLoader`
@@ -33,7 +33,7 @@ from ..tensor import Tensor
 
 
 class Dataset:
-    """A map from an index to one sample, as `torch.utils.data.Dataset`.
+    """A map from an index to one sample, as `torch.utils.array.Dataset`.
 
     Subclasses define `__getitem__(index)` and `__len__()`, which the DataLoader needs to know
     the indices 0 … len-1. As in PyTorch, this base class has no `__len__` of its own: a
@@ -84,7 +84,7 @@ class TensorDataset(Dataset):
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
-    """Merge a list of samples into one batch, as `torch.utils.data.default_collate`.
+    """Merge a list of samples into one batch, as `torch.utils.array.default_collate`.
 
     Tensors and NumPy arrays are stacked along a new dim 0; NumPy numbers become a tensor of
     their dtype; Python floats become float64 and ints int64 (bools stay bool); strings stay
@@ -163,7 +163,7 @@ def _stack(batch: Sequence[Any], kind: type) -> Tensor:
             "iterate under `with no_grad():`, or use a TensorDataset, whose batches are "
             "gathered by one recorded index per tensor"
         )
-    return Tensor.from_numpy(np.stack([t.data for t in batch]))
+    return Tensor.from_numpy(np.stack([t.array for t in batch]))
 
 
 def _rebuild(elem: Any, items: dict | list) -> Any:
@@ -200,7 +200,7 @@ def _random_order(n: int, generator: PermutationGenerator | None) -> np.ndarray:
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches, as `torch.utils.data.DataLoader`.
+    """Iterate over a dataset in mini-batches, as `torch.utils.array.DataLoader`.
 
     Each `iter(loader)` is one epoch. With `shuffle=True` every epoch takes a new order, drawn
     from `generator` (see `PermutationGenerator`; default: this module's own generator). A batch
