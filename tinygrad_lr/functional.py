@@ -25,29 +25,18 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m), with m = max x along `dim`.
 
     Subtracting m changes nothing mathematically (it cancels) but keeps exp from overflowing.
-    m is detached: its gradient would be exactly zero for the same reason.
+    m is detached: its gradient would be exactly zero for the same reason. (`Tensor.softmax`.)
     """
-    e = _shifted(x, dim).exp()
-    return e / e.sum(dim=dim, keepdim=True)
+    return x.softmax(dim)
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """log softmax(x)ᵢ = (xᵢ − m) − log Σⱼ exp(xⱼ − m), with m = max x along `dim`.
 
     Computed this way it stays finite for any finite logits (±1e4 included), where
-    `softmax(x).log()` would take the log of an underflowed 0.
+    `softmax(x).log()` would take the log of an underflowed 0. (`Tensor.log_softmax`.)
     """
-    shifted = _shifted(x, dim)
-    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
-
-
-def _shifted(x: Tensor, dim: int) -> Tensor:
-    """x − max(x) along `dim`, the max detached. An empty tensor has nothing to shift (and no
-    max), so it is returned as it is: PyTorch returns an empty result. (The sum that follows
-    still checks `dim`.)"""
-    if x.numel() == 0:
-        return x
-    return x - x.max(dim=dim, keepdim=True).detach()
+    return x.log_softmax(dim)
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

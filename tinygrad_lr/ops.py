@@ -103,6 +103,56 @@ class Pow(Function):
         return dx, dy
 
 
+class Maximum(Function):
+    """z = max(x, y) elementwise;  dx = g where x > y,  dy = g where y > x, and g/2 each at ties
+    (PyTorch's `torch.maximum`; `Minimum` is the same with the comparison turned around)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        x, y = ctx.saved_tensors
+        share = np.where(x == y, 0.5, 1.0)  # a tie sends half the gradient each way
+        return g * share * (x >= y), g * share * (y >= x)
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise;  dx = g where x < y,  dy = g where y < x, and g/2 each at ties"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        x, y = ctx.saved_tensors
+        share = np.where(x == y, 0.5, 1.0)
+        return g * share * (x <= y), g * share * (y <= x)
+
+
+class Where(Function):
+    """z = x where `condition`, else y;  dx = g where condition, dy = g elsewhere
+
+    The condition is data (a bool array), not an input: it has no gradient.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        ctx.condition = condition
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        c = ctx.condition
+        dx, dy = ctx.needs_input_grad
+        zero = np.zeros((), g.dtype)
+        return (np.where(c, g, zero) if dx else None), (np.where(c, zero, g) if dy else None)
+
+
 # --- elementwise unary -----------------------------------------------------------------------
 class Neg(Function):
     """z = −x;  dx = −g"""
@@ -160,6 +210,102 @@ class ReLU(Function):
         return g * (z > 0)
 
 
+class Tanh(Function):
+    """z = tanh x;  dx = g · (1 − z²)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = np.tanh(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g * (1 - z * z)
+
+
+class Sigmoid(Function):
+    """z = σ(x) = 1 / (1 + e⁻ˣ);  dx = g · z · (1 − z)
+
+    Computed as e^(−|x|) based, so neither exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))
+        z = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g * z * (1 - z)
+
+
+class Sqrt(Function):
+    """z = √x;  dx = g / (2z)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = np.sqrt(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g / (2 * z)
+
+
+class Abs(Function):
+    """z = |x|;  dx = g · sign(x), with sign(0) = 0 (PyTorch's choice)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
+
+
+class Clamp(Function):
+    """z = min(max(x, low), high);  dx = g where low ≤ x ≤ high, else 0 (bounds included, as in
+    PyTorch). Either bound may be None."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return np.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        inside = np.ones(x.shape, dtype=bool)
+        if ctx.low is not None:
+            inside &= x >= ctx.low
+        if ctx.high is not None:
+            inside &= x <= ctx.high
+        return g * inside
+
+
+class Clone(Function):
+    """z = a copy of x;  dx = g"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g
+
+
 class Cast(Function):
     """z = x converted to `dtype`;  dx = g converted back to x's dtype"""
 
@@ -213,6 +359,47 @@ class Max(Function):
         return is_max * (_expand_reduced(g, ctx) / count)
 
 
+class Min(Function):
+    """z = min over `axes` of x;  dx = g / k at each of the k elements equal to the min, else 0"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
+        z = x.min(axis=axes, keepdims=True)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.save_for_backward(x == z)
+        return z if keepdim else np.squeeze(z, axis=axes)
+
+    backward = Max.backward
+
+
+class Prod(Function):
+    """z = Π over `axis` of x (one axis, or all when None);  dx = g · Π of the other elements
+
+    "The other elements" is not z / x, which divides by zero: it is the product of everything
+    before the element times everything after it, two running products (exclusive cumprods).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axis: int | None, keepdim: bool) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return np.prod(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        axis = ctx.axis
+        flat = x.reshape(-1) if axis is None else np.moveaxis(x, axis, -1)
+        ones = np.ones_like(flat[..., :1])
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = before * after
+        if axis is None:
+            return g * others.reshape(x.shape)
+        g = g if ctx.keepdim else np.expand_dims(g, axis)
+        return g * np.moveaxis(others, -1, axis)
+
+
 # --- movement --------------------------------------------------------------------------------
 class Reshape(Function):
     """z = x with a new shape, same elements in the same order;  dx = g reshaped back"""
@@ -242,6 +429,52 @@ class Permute(Function):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         return np.transpose(g, np.argsort(ctx.dims))
+
+
+class Expand(Function):
+    """z = x broadcast to `shape` (size-1 dims repeated, dims added in front);  dx = g summed
+    back to x's shape (the engine's unbroadcast does it)"""
+
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g
+
+
+class Repeat(Function):
+    """z = x tiled `repeats` times along each dim (PyTorch's `repeat`);  dx = the sum of g over
+    the copies: g seen as (r₀, s₀, r₁, s₁, …) summed over every rᵢ"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, repeats: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        return np.tile(x.reshape(ctx.shape), repeats)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        split = []
+        for copies, size in zip(g.shape, ctx.shape):
+            split += [copies // size, size]
+        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+
+
+class Cat(Function):
+    """z = the inputs joined along `dim`;  each input's dx = its own slice of g"""
+
+    @staticmethod
+    def forward(ctx: Context, *xs: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> tuple:
+        bounds = np.cumsum(ctx.sizes)[:-1]
+        return tuple(np.split(g, bounds, axis=ctx.dim))
 
 
 # --- matmul ----------------------------------------------------------------------------------
@@ -300,4 +533,22 @@ class Index(Function):
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         dx = np.zeros(ctx.shape, dtype=g.dtype)
         np.add.at(dx, ctx.index, g)
+        return dx
+
+
+class Gather(Function):
+    """z[i][j] = x[i][index[i][j]] along `dim` (PyTorch's `gather`, NumPy's take_along_axis);
+    dx = zeros like x, with g added where it was taken from (repeats accumulate)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+        ctx.index, ctx.dim, ctx.shape = index, dim, x.shape
+        return np.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        dx = np.zeros(ctx.shape, dtype=g.dtype)
+        where = list(np.indices(ctx.index.shape, sparse=True))
+        where[ctx.dim] = ctx.index
+        np.add.at(dx, tuple(where), g)
         return dx

@@ -7,16 +7,33 @@ op from `ops.py` (or composes several, like `mean`). The engine itself is in `au
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import autograd, ops
 from .autograd import Context, Function, VersionCounter
-from .dtypes import DIMENSIONED, SCALAR, ZERO_DIM, as_array, category, is_floating, result_dtype
+from .dtypes import (
+    DEFAULT_FLOAT,
+    DIMENSIONED,
+    SCALAR,
+    ZERO_DIM,
+    as_array,
+    category,
+    is_floating,
+    result_dtype,
+)
 from .errors import DimError, DtypeError, GraphError, ShapeError
 
 Dims = int | Sequence[int] | None
+
+
+class ValuesIndices(NamedTuple):
+    """What `max(dim)` and `min(dim)` return, as PyTorch's `torch.return_types.max`: the values
+    and the indices they were taken from."""
+
+    values: Tensor
+    indices: Tensor
 
 
 class Tensor:
@@ -394,20 +411,109 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
+    def eq(self, other: Any) -> Tensor:
+        return self.__eq__(other)
+
+    def ne(self, other: Any) -> Tensor:
+        return self.__ne__(other)
+
+    def lt(self, other: Any) -> Tensor:
+        return self.__lt__(other)
+
+    def le(self, other: Any) -> Tensor:
+        return self.__le__(other)
+
+    def gt(self, other: Any) -> Tensor:
+        return self.__gt__(other)
+
+    def ge(self, other: Any) -> Tensor:
+        return self.__ge__(other)
+
     # --- unary ops -----------------------------------------------------------------------------
+    def _floating(self) -> Tensor:
+        """This tensor, or its values in the default float dtype when it holds integers or bools,
+        as PyTorch converts them before exp, log, sqrt, tanh and sigmoid."""
+        return self if is_floating(self.dtype) else self.to(DEFAULT_FLOAT)
+
     def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+        return ops.Exp.apply(self._floating())
 
     def log(self) -> Tensor:
-        return ops.Log.apply(self)
+        return ops.Log.apply(self._floating())
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self._floating())
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self._floating())
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self._floating())
 
     def relu(self) -> Tensor:
         return ops.ReLU.apply(self)
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor converted to `dtype` (recorded, so gradients flow back in the old dtype)."""
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Values limited to [min, max] (either may be None); gradient 1 inside, 0 outside."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        return ops.Clamp.apply(self, low=min, high=max)
+
+    clip = clamp
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back to this tensor, as in PyTorch."""
+        return ops.Clone.apply(self)
+
+    def softmax(self, dim: int) -> Tensor:
+        """exp(x − m) / Σ exp(x − m) along `dim`, m the (detached) max: see `functional.softmax`."""
+        e = self._shifted(dim).exp()
+        return e / e.sum(dim=dim, keepdim=True)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        """(x − m) − log Σ exp(x − m) along `dim`: see `functional.log_softmax`."""
+        shifted = self._shifted(dim)
+        return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+    def _shifted(self, dim: int) -> Tensor:
+        """x − max(x) along `dim`, the max detached: it changes nothing mathematically (it
+        cancels) but keeps exp from overflowing, and its gradient would be exactly zero. An empty
+        tensor has no max and nothing to shift (PyTorch returns an empty result)."""
+        x = self._floating()
+        if x.numel() == 0:
+            return x
+        return x - x.amax(dim=dim, keepdim=True).detach()
+
+    # --- dtype conversions ---------------------------------------------------------------------
+    def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+        """This tensor converted to `dtype` (or to another tensor's dtype). A device ("cpu") is
+        accepted and changes nothing: tinygrad_lr runs on the CPU only.
+
+        To a floating dtype the conversion is recorded, so gradients flow back in the old dtype.
+        To an integer or bool dtype it is not differentiable: the result needs no grad, as in
+        PyTorch.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] == "cpu":
+                continue
+            else:
+                dtype = arg
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
-        return self if dtype == self.dtype else ops.Cast.apply(self, dtype=dtype)
+        if dtype == self.dtype:
+            return self
+        if not is_floating(dtype):
+            return Tensor.wrap(self.array.astype(dtype))
+        return ops.Cast.apply(self, dtype=dtype)
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -418,51 +524,144 @@ class Tensor:
     def long(self) -> Tensor:
         return self.to(np.int64)
 
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def cpu(self) -> Tensor:
+        """This tensor: tinygrad_lr runs on the CPU only."""
+        return self
+
     # --- reductions ----------------------------------------------------------------------------
-    def sum(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
-        """Sum over `dim` (an int, a sequence of ints, or None for all dims)."""
-        return ops.Sum.apply(self, axes=self._dims(dim, "sum"), keepdim=keepdim)
+    def sum(self, dim: Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """Sum over `dim` (an int, a sequence of ints, or None for all dims). Integers and bools
+        are summed as int64, as in PyTorch."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and not is_floating(x.dtype):
+            x = x.to(np.int64)
+        return ops.Sum.apply(x, axes=x._dims(dim, "sum"), keepdim=keepdim)
 
     def mean(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
-        """Mean over `dim`: the sum divided by the number of elements summed."""
+        """Mean over `dim`: the sum divided by the number of elements summed. Floating tensors
+        only, as in PyTorch (`.float().mean()` for integers)."""
+        if not is_floating(self.dtype):
+            raise DtypeError(
+                f"mean(): the input must be a floating-point tensor, this one is {self.dtype}; "
+                "convert it first, e.g. x.float().mean()"
+            )
         axes = self._dims(dim, "mean")
         count = int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axes, keepdim) / count
 
-    def max(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
-        """Largest value over `dim`; ties share the gradient evenly.
+    def var(
+        self,
+        dim: Dims = None,
+        keepdim: bool = False,
+        *,
+        correction: float = 1,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Σ (x − mean)² / (n − correction) over `dim`; correction 1 (Bessel's) by default, as in
+        PyTorch; `unbiased=False` is correction 0. Composed of ops: autograd derives it."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        axes = self._dims(dim, "var")
+        count = int(np.prod([self.shape[a] for a in axes]))
+        centred = self - self.mean(axes, keepdim=True)
+        return (centred * centred).sum(axes, keepdim) / max(count - correction, 0)
 
-        This is PyTorch's `amax`. PyTorch's `max(dim)` also returns the indices (and sends the
-        whole gradient to one of them); here use `argmax(dim)` for the indices.
-        """
-        axes = self._dims(dim, "max")
+    def std(
+        self,
+        dim: Dims = None,
+        keepdim: bool = False,
+        *,
+        correction: float = 1,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """√var: see `var`."""
+        return self.var(dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Product over one dim (or all); integers give int64, as in PyTorch."""
+        x = self if is_floating(self.dtype) else self.to(np.int64)
+        axis = None if dim is None else x._dim(dim, "prod")
+        return ops.Prod.apply(x, axis=axis, keepdim=keepdim)
+
+    def _reduce_extreme(self, op: type[Function], name: str, dim: Dims, keepdim: bool) -> Tensor:
+        axes = self._dims(dim, name)
         if self.array.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
             raise DimError(
-                f"max() over a dim of size 0 (tensor of shape {self.shape}) has no value: "
+                f"{name}() over a dim of size 0 (tensor of shape {self.shape}) has no value: "
                 "reduce over a dim that is not empty, as PyTorch requires too"
             )
-        return ops.Max.apply(self, axes=axes, keepdim=keepdim)
+        return op.apply(self, axes=axes, keepdim=keepdim)
 
-    amax = max
+    def amax(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Largest value over `dim` (one dim, several, or all); ties share the gradient evenly."""
+        return self._reduce_extreme(ops.Max, "amax", dim, keepdim)
 
-    def min(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
-        """Smallest value over `dim`, as `-(-x).max(dim)`; ties share the gradient evenly."""
-        return -(-self).max(dim, keepdim)
+    def amin(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Smallest value over `dim`; ties share the gradient evenly."""
+        return self._reduce_extreme(ops.Min, "amin", dim, keepdim)
 
-    amin = min
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """As PyTorch's `max`: the largest value of all (`x.max()`, ties share the gradient);
+        `(values, indices)` along one dim (`x.max(dim=1)`: the gradient goes to the index
+        returned, the first largest); or the elementwise maximum with another tensor."""
+        return self._extreme(dim, keepdim, "max")
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """As PyTorch's `min`: see `max`."""
+        return self._extreme(dim, keepdim, "min")
+
+    def _extreme(self, dim: Any, keepdim: bool, name: str) -> Any:
+        if isinstance(dim, Tensor):  # torch.max(a, b): elementwise
+            return self._binary(ops.Maximum if name == "max" else ops.Minimum, dim)
+        if dim is None:
+            return self.amax() if name == "max" else self.amin()
+        if not isinstance(dim, int | np.integer):
+            raise TypeError(f"{name}(dim): dim must be an int, got {type(dim).__name__}")
+        indices = self.argmax(dim, keepdim=True) if name == "max" else self.argmin(dim, True)
+        values = self.gather(dim, indices)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return ValuesIndices(values, indices)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Index of the largest value along `dim` (of the flattened tensor when None); no grad."""
+        """Index of the (first) largest value along `dim`, of the flattened tensor when None."""
+        return self._arg_extreme(dim, keepdim, "argmax")
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the (first) smallest value along `dim`, of the flattened tensor when None."""
+        return self._arg_extreme(dim, keepdim, "argmin")
+
+    def _arg_extreme(self, dim: int | None, keepdim: bool, name: str) -> Tensor:
+        find = np.argmax if name == "argmax" else np.argmin
         if dim is None or self.ndim == 0:
-            self._dims(dim, "argmax")
-            return Tensor.wrap(np.asarray(self.array.argmax()), None)
-        axis = self._dim(dim, "argmax")
+            self._dims(dim, name)
+            if self.array.size == 0:
+                raise DimError(f"{name}() of an empty tensor (shape {self.shape}) has no index")
+            return Tensor.wrap(np.asarray(find(self.array), dtype=np.int64))
+        axis = self._dim(dim, name)
         if self.shape[axis] == 0:
             raise DimError(
-                f"argmax: dim {dim} of a tensor of shape {self.shape} is empty, so it has no "
-                "largest value"
+                f"{name}: dim {dim} of a tensor of shape {self.shape} is empty, so it has no "
+                "extreme value"
             )
-        return Tensor.wrap(self.array.argmax(axis=axis, keepdims=keepdim), None)
+        return Tensor.wrap(find(self.array, axis=axis, keepdims=keepdim).astype(np.int64))
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j] = self[i][index[i][j]] along `dim` (for dim 1), as `torch.gather`."""
+        axis = self._dim(dim, "gather")
+        index = np.asarray(index.array if isinstance(index, Tensor) else index)
+        if index.dtype.kind not in "iu" or index.ndim != self.ndim:
+            raise IndexError(
+                f"gather: index must be an integer tensor with {self.ndim} dims, got "
+                f"{index.dtype} with {index.ndim}"
+            )
+        return ops.Gather.apply(self, index=index, dim=axis)
 
     def _dims(self, dim: Dims, op: str) -> tuple[int, ...]:
         """`dim` as a tuple of non-negative axes; None or an empty sequence mean all dims."""

@@ -121,12 +121,12 @@ def test_sum_and_mean_match_torch(dim, keepdim):
 @pytest.mark.parametrize("dim", [0, 1, -1, (0, 2)], ids=str)
 def test_max_and_min_match_torch_amax_and_amin(dim, keepdim):
     check_op(
-        lambda x: x.max(dim=dim, keepdim=keepdim),
+        lambda x: x.amax(dim=dim, keepdim=keepdim),
         (2, 3, 4),
         torch_fn=lambda x: x.amax(dim=dim, keepdim=keepdim),
     )
     check_op(
-        lambda x: x.min(dim=dim, keepdim=keepdim),
+        lambda x: x.amin(dim=dim, keepdim=keepdim),
         (2, 3, 4),
         torch_fn=lambda x: x.amin(dim=dim, keepdim=keepdim),
     )
@@ -142,7 +142,7 @@ def test_max_of_all_elements_matches_torch():
 )
 def test_max_ties_split_the_gradient_evenly_like_torch_amax(values):
     x = np.array(values)
-    check_op(lambda t: t.max(dim=1), x, torch_fn=lambda t: t.amax(dim=1), run_gradcheck=False)
+    check_op(lambda t: t.amax(dim=1), x, torch_fn=lambda t: t.amax(dim=1), run_gradcheck=False)
     check_op(lambda t: t.max(), x, run_gradcheck=False)
 
 

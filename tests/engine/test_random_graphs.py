@@ -10,10 +10,10 @@ Three parts, each a specification held against PyTorch (float64 unless said othe
 2. PyTorch-style expressions, written once and run unchanged on both libraries with
    `tinygrad_lr.testing.check_op` (which also runs gradcheck), plus float32 and mixed-dtype
    expressions whose output and gradient dtypes must be PyTorch's.
-3. Ties: `max`/`amax` and `min`/`amin` split the gradient evenly between tied elements, exactly
-   as `torch.amax`/`torch.amin` do (our `max(dim)` is torch's `amax(dim)`: values only).
+3. Ties: `amax` and `amin` (and `max()`/`min()` of all elements) split the gradient evenly
+   between tied elements, exactly as `torch.amax`/`torch.amin` do.
 
-In the random programs, `amax(t, dim, keepdim)` is `t.max(dim, keepdim)` in tinygrad_lr and
+In the random programs, `amax(t, dim, keepdim)` is `t.amax(dim, keepdim)` in tinygrad_lr and
 `torch.amax` in PyTorch (`amin` likewise), `frozen(t)` is `t * 2 + 1` computed under the
 library's `no_grad`, and `c0, c1, ...` are constant arrays (NumPy arrays for tinygrad_lr, so the
 NumPy-operand and reflected forms are exercised, torch tensors for PyTorch).
@@ -43,11 +43,11 @@ GRAPH_SETTINGS = settings(
 
 
 def _ours_amax(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return t.max(dim, keepdim)
+    return t.amax(dim, keepdim)
 
 
 def _ours_amin(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return t.min(dim, keepdim)
+    return t.amin(dim, keepdim)
 
 
 def _torch_amax(t: torch.Tensor, dim: Any = None, keepdim: bool = False) -> torch.Tensor:
@@ -664,11 +664,12 @@ EXPRESSIONS = [
     case("x.amin(dim=1)", (3, 4)),
     case("(x - x.amax(dim=-1, keepdim=True)).exp().sum(-1).log()", (3, 4)),
     case(
-        "(x - x.max(dim=-1, keepdim=True)).exp().sum(-1).log()",
+        "(x - x.max(dim=-1, keepdim=True).values).exp().sum(-1).log()",
         (3, 4),
-        torch_expr="(x - x.amax(dim=-1, keepdim=True)).exp().sum(-1).log()",
     ),
-    case("x.min(dim=0) * x.max(1, True)", (3, 3), torch_expr="x.amin(0) * x.amax(1, True)"),
+    case("x.min(dim=0)[0] * x.max(1, True)[0]", (3, 3)),
+    case("x.amin(0) * x.amax(1, True)", (3, 3)),
+    case("x.max(dim=1).indices.float() + x.min(0).values", (3, 3)),
     case("(x.exp().sum(-1).log() - x[[0, 1, 2], [3, 0, 1]]).mean()", (3, 4)),
     # movement
     case("x.reshape(-1).unsqueeze(0).T.squeeze()", (2, 3)),
@@ -858,9 +859,9 @@ TIED = hnp.arrays(
 def test_max_and_min_with_ties_split_the_gradient_like_torch_amax_and_amin(
     x: np.ndarray, data: st.DataObject
 ):
-    method = data.draw(st.sampled_from(["max", "amax", "min", "amin"]))
+    method = data.draw(st.sampled_from(["amax", "amin"]))
     dim, keepdim = data.draw(dims_strategy(x.ndim)), data.draw(st.booleans())
-    reference = torch.amax if method in ("max", "amax") else torch.amin
+    reference = torch.amax if method == "amax" else torch.amin
     got, want = grads_of(
         lambda t: getattr(t, method)(dim, keepdim),
         lambda t: reference(t, () if dim is None else dim, keepdim),
@@ -884,27 +885,37 @@ def test_max_of_equal_values_gives_each_element_an_equal_share_of_the_gradient()
     np.testing.assert_allclose(got, want, **TOL)
 
 
-def test_max_along_a_dim_shares_each_rows_gradient_among_that_rows_ties_only():
+def test_amax_along_a_dim_shares_each_rows_gradient_among_that_rows_ties_only():
     x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]], dtype=np.float64)
     x.requires_grad = True
-    x.max(dim=1).backward(np.array([1.0, 3.0, 2.0]))
+    x.amax(dim=1).backward(np.array([1.0, 3.0, 2.0]))
     expected = [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]
     np.testing.assert_allclose(x.grad.numpy(), expected, **TOL)
-    got, want = grads_of(lambda t: t.max(1), lambda t: torch.amax(t, 1), x.numpy())
+    got, want = grads_of(lambda t: t.amax(1), lambda t: torch.amax(t, 1), x.numpy())
     np.testing.assert_allclose(got, want, **TOL)
 
 
-def test_max_with_a_dim_returns_only_the_values_like_torch_amax_not_a_tuple():
-    x = Tensor(np.array([[1.0, 4.0], [4.0, 4.0]]), requires_grad=True)
-    assert isinstance(x.max(dim=0), Tensor)
-    assert isinstance(x.max(-1, True), Tensor)
-    assert x.max(-1, True).shape == (2, 1)
+def test_max_with_a_dim_sends_the_gradient_to_the_index_it_returns_like_torch():
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]])
+    got, want = grads_of(lambda t: t.max(1).values, lambda t: t.max(1).values, x)
+    np.testing.assert_allclose(got, want, **TOL)
+    assert (got != 0).tolist() == [[False, True, False], [True, False, False], [False, True, False]]
 
 
-def test_min_with_ties_over_several_dims_with_keepdim_matches_torch_amin():
+def test_max_with_a_dim_returns_values_and_indices_like_torch():
+    data = np.array([[1.0, 4.0], [4.0, 4.0]])
+    ours, theirs = Tensor(data).max(dim=0), torch.tensor(data).max(dim=0)
+    values, indices = ours
+    np.testing.assert_array_equal(values.numpy(), theirs.values.numpy())
+    np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+    assert ours[1] is ours.indices and indices.dtype == np.int64
+    assert Tensor(data).max(-1, True).values.shape == (2, 1)
+
+
+def test_amin_with_ties_over_several_dims_with_keepdim_matches_torch_amin():
     x = np.array([[[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [1.0, 0.0]]])
     got, want = grads_of(
-        lambda t: t.min(dim=(0, -1), keepdim=True),
+        lambda t: t.amin(dim=(0, -1), keepdim=True),
         lambda t: torch.amin(t, (0, -1), keepdim=True),
         x,
     )
@@ -914,7 +925,7 @@ def test_min_with_ties_over_several_dims_with_keepdim_matches_torch_amin():
 def test_tied_max_of_a_node_that_is_also_used_elsewhere_matches_torch():
     x = np.array([[2.0, 2.0, -1.0], [0.0, 0.0, 0.0]])
     got, want = grads_of(
-        lambda t: (t - t.max(dim=-1, keepdim=True)).exp().sum(-1) * t.min(),
+        lambda t: (t - t.amax(dim=-1, keepdim=True)).exp().sum(-1) * t.min(),
         lambda t: (t - torch.amax(t, -1, keepdim=True)).exp().sum(-1) * t.min(),
         x,
     )
