@@ -146,7 +146,7 @@ print("hand-derived dW (C, D):\n", dW, "\ndb:", db)
 # %%
 model = tg.nn.Linear(D, C, dtype=np.float64)
 model.load_state_dict({"weight": W0, "bias": b0})
-loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train)), p.y_train)
+loss = tg.nn.CrossEntropyLoss()(model(tg.tensor(p.X_train)), p.y_train)
 loss.backward()
 print("autograd dW:\n", model.weight.grad.numpy())
 print(
@@ -167,7 +167,7 @@ print(
 from tinygrad_lr import visual  # noqa: E402
 
 model.zero_grad()
-logits = F.linear(tg.Tensor(p.X_train, name="X"), model.weight, model.bias)
+logits = F.linear(tg.tensor(p.X_train, name="X"), model.weight, model.bias)
 loss = F.cross_entropy(logits, p.y_train)
 with visual.trace() as steps:
     loss.backward(retain_graph=True)
@@ -289,7 +289,7 @@ for r in part2:
 # element, in float64: the third, independent witness.
 
 # %%
-X_train = tg.Tensor(p.X_train)
+X_train = tg.tensor(p.X_train)
 print(
     "gradcheck:",
     tg.gradcheck(

@@ -14,7 +14,7 @@ from .errors import (
 from .gradcheck import gradcheck
 from .nn import manual_seed
 from .serialization import load, save
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 from_numpy = Tensor.from_numpy
 
@@ -42,6 +42,7 @@ __all__ = [
     "optim",
     "save",
     "set_grad_enabled",
+    "tensor",
     "utils",
 ]
 __version__ = "0.1.0"

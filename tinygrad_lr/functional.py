@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -122,7 +122,7 @@ def class_weights(weight: Any, input: Tensor) -> Tensor | None:
     Shared by `nll_loss` and `fused.cross_entropy`."""
     if weight is None:
         return None
-    w = weight if isinstance(weight, Tensor) else Tensor(weight)
+    w = weight if isinstance(weight, Tensor) else tensor(weight)
     w = w.to(input.dtype)  # class weights follow the logits' precision
     if w.shape != input.shape[-1:]:
         raise ShapeError(

@@ -10,7 +10,7 @@ import numpy as np
 from .autograd import no_grad
 from .compare import nonfinite
 from .errors import GradcheckError
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 
 def gradcheck(
@@ -109,7 +109,7 @@ def _float64_copy(x: Any) -> Tensor:
     if array.dtype.kind not in "fiu":
         raise TypeError(f"gradcheck: an input of type {type(x).__name__} is not numeric")
     if array.dtype.kind != "f":
-        return Tensor(array)
+        return tensor(array)
     return Tensor(array, dtype=np.float64, requires_grad=True)
 
 

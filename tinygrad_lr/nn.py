@@ -11,7 +11,7 @@ import numpy as np
 from . import functional as F
 from .dtypes import to_numpy
 from .errors import ShapeError, StateDictError
-from .tensor import Tensor, clear_grads
+from .tensor import Tensor, clear_grads, tensor
 
 _default_generator = np.random.default_rng()
 
@@ -28,7 +28,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None) -> None:
-        super().__init__(data, requires_grad=requires_grad, name=name)
+        values = tensor(data)  # the data's own dtype, as torch.nn.Parameter keeps its tensor's
+        super().__init__(values, dtype=values.dtype, requires_grad=requires_grad, name=name)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -242,7 +243,7 @@ class CrossEntropyLoss(Module):
     def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
         if reduction not in F.REDUCTIONS:
             raise ValueError(f"reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
-        self.weight = None if weight is None else Tensor(to_numpy(weight))
+        self.weight = None if weight is None else tensor(to_numpy(weight))
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

@@ -39,14 +39,18 @@ class ValuesIndices(NamedTuple):
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    Like `torch.tensor`: a NumPy float array keeps its dtype, Python floats and lists of them
-    become float32, integer data stays integer and cannot require grad.
+    Make one with `tensor(data)`, which keeps the data's dtype as `torch.tensor` does (a NumPy
+    float64 array stays float64, Python floats become float32, integers int64), or with the
+    creation functions (`zeros`, `randn`, ...). `Tensor(data)` is PyTorch's legacy constructor:
+    like `torch.Tensor(data)` it gives the default float dtype, float32, whatever the data
+    (`Tensor(2, 3)` is a 2 × 3 tensor of zeros, where PyTorch leaves the memory uninitialised).
+    Beyond PyTorch, it accepts `dtype=`, `requires_grad=` and `name=` (shown in graphs).
 
-    >>> w = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> w = tensor([[1.0, 2.0]], requires_grad=True)
     >>> loss = (w * w).sum()
     >>> loss.backward()
     >>> w.grad
-    Tensor([[2. 4.]], dtype=float32)
+    tensor([[2., 4.]])
     """
 
     __slots__ = (
@@ -62,11 +66,20 @@ class Tensor:
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
 
     def __init__(
-        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+        self,
+        *data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
     ) -> None:
-        if isinstance(data, Tensor):
-            data = data.array
-        self.array: np.ndarray = as_array(data, dtype)
+        if len(data) == 1 and not isinstance(data[0], int | np.integer):
+            (values,) = data
+            values = values.array if isinstance(values, Tensor) else values
+        elif all(isinstance(n, int | np.integer) for n in data):  # Tensor(2, 3): a shape
+            values = np.zeros(tuple(int(n) for n in data))
+        else:
+            raise TypeError(f"Tensor(): expected data or a shape of ints, got {data!r}")
+        self.array: np.ndarray = as_array(values, DEFAULT_FLOAT if dtype is None else dtype)
         self.grad: Tensor | None = None
         self.name = name
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
@@ -115,7 +128,7 @@ class Tensor:
             raise DtypeError(
                 f"only floating-point tensors can require grad, this one is {self.array.dtype}: "
                 "a gradient needs values that can change continuously. Convert it first, "
-                "for example Tensor(data, dtype=np.float64, requires_grad=True)."
+                "for example tensor(data, dtype=np.float64, requires_grad=True)."
             )
         if not value and self.grad_fn is not None:
             raise GraphError(
@@ -298,11 +311,11 @@ class Tensor:
             other = Tensor.wrap(np.asarray(other, dtype=self.array.dtype), None)
             return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
-            other = Tensor(other)
+            other = Tensor.wrap(as_array(other))
         if isinstance(other, Tensor):
             rank = DIMENSIONED if other.ndim else ZERO_DIM
         else:  # a Python or NumPy number: it takes the tensor's dtype when of the same category
-            other = Tensor(other, dtype=np.asarray(other).dtype)
+            other = Tensor.wrap(as_array(other, np.asarray(other).dtype))
             rank = SCALAR
         own = (self.dtype, DIMENSIONED if self.ndim else ZERO_DIM)
         dtype = self.dtype if other.dtype == self.dtype else result_dtype(own, (other.dtype, rank))
@@ -767,6 +780,19 @@ class Tensor:
             return ops.Index.apply(self, index=index)
         except IndexError as error:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+
+
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+) -> Tensor:
+    """A new tensor holding a copy of `data`, as `torch.tensor`: NumPy arrays keep their dtype,
+    Python floats (and lists of them) become float32, Python ints int64, bools bool."""
+    if isinstance(data, Tensor):
+        data = data.array
+    out = Tensor.wrap(as_array(data, dtype))
+    out.name = name
+    out.requires_grad = requires_grad
+    return out
 
 
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:

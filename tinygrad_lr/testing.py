@@ -24,7 +24,7 @@ import numpy as np
 
 from .compare import nonfinite
 from .gradcheck import gradcheck
-from .tensor import Tensor
+from .tensor import Tensor, tensor
 
 Input = tuple[int, ...] | np.ndarray | Sequence[Any] | float
 
@@ -63,7 +63,7 @@ def check_op(
     rng = np.random.default_rng(seed)
     arrays = [_as_input(x, rng) for x in inputs]
     grads_wanted = [a.dtype.kind == "f" for a in arrays]
-    ours = [Tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)]
+    ours = [tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)]
     theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)]
 
     out = fn(*ours)
@@ -96,7 +96,7 @@ def check_op(
     if run_gradcheck and any(grads_wanted) and out.requires_grad:
         gradcheck(
             fn,
-            [Tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)],
+            [tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)],
             atol=gradcheck_atol,
             rtol=gradcheck_rtol,
             seed=seed,

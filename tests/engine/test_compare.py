@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tinygrad_lr as tg
-from tinygrad_lr import GradcheckError, Tensor
+from tinygrad_lr import GradcheckError, tensor
 from tinygrad_lr.autograd import Context, Function
 from tinygrad_lr.compare import largest_difference, nonfinite, within
 from tinygrad_lr.testing import check_op
@@ -52,14 +52,14 @@ class _NanBackward(Function):
 
 
 def test_gradcheck_fails_on_a_nan_gradient_and_says_so():
-    x = Tensor(np.ones(3), requires_grad=True)
+    x = tensor(np.ones(3), requires_grad=True)
     with pytest.raises(GradcheckError, match="NaN in the analytic gradient"):
         tg.gradcheck(_NanBackward.apply, [x])
     assert tg.gradcheck(_NanBackward.apply, [x], raise_exception=False) is False
 
 
 def test_gradcheck_fails_where_the_function_itself_is_not_finite():
-    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)  # log(0 ± eps): NaN and −inf
+    x = tensor(np.array([0.0, 1.0]), requires_grad=True)  # log(0 ± eps): NaN and −inf
     with pytest.raises(GradcheckError, match="inf in the analytic gradient"):
         tg.gradcheck(lambda t: t.log(), [x])
 

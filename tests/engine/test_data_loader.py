@@ -9,7 +9,7 @@ import torch
 import torch.utils.data as tud
 
 import tinygrad_lr.utils.data as data
-from tinygrad_lr import Tensor, no_grad
+from tinygrad_lr import Tensor, no_grad, tensor
 from tinygrad_lr.errors import GraphError
 
 Point = collections.namedtuple("Point", ["x", "y"])
@@ -46,7 +46,7 @@ def tensor_datasets(n):
     x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
     y = np.arange(n) % 3
     w = np.linspace(0.0, 1.0, n)
-    ours = data.TensorDataset(Tensor(x), Tensor(y), Tensor(w))
+    ours = data.TensorDataset(tensor(x), tensor(y), tensor(w))
     theirs = tud.TensorDataset(torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(w))
     return ours, theirs
 
@@ -128,7 +128,7 @@ def test_batch_dtypes_follow_default_collate():
     xs, ints, flags, f32, i32, arrays, _, names, _, _, _ = next(
         iter(data.DataLoader(Mixed(4), batch_size=4))
     )
-    assert xs.dtype == np.float64  # Python floats: float64, not the float32 of Tensor(list)
+    assert xs.dtype == np.float64  # Python floats: float64, not the float32 of tensor(list)
     assert ints.dtype == np.int64 and flags.dtype == np.bool_
     assert (f32.dtype, i32.dtype) == (np.float32, np.int32)  # NumPy numbers keep their dtype
     assert (arrays.dtype, arrays.shape) == (np.float32, (4, 3))
@@ -144,7 +144,7 @@ def test_mixed_numbers_take_pytorch_dtype(batch):
 
 def test_default_collate_stacks_tensor_samples_like_pytorch():
     rows = np.arange(12.0).reshape(4, 3)
-    ours = [(Tensor(r), Tensor(i)) for i, r in enumerate(rows)]
+    ours = [(tensor(r), tensor(i)) for i, r in enumerate(rows)]
     theirs = [(torch.from_numpy(r), torch.tensor(i)) for i, r in enumerate(rows)]
     assert_same_batch(data.default_collate(ours), tud.default_collate(theirs))
 
@@ -186,13 +186,13 @@ def test_a_subclass_with_its_own_getitem_is_indexed_sample_by_sample():
             return tuple(t[index] * 2 for t in self.tensors)
 
     x = np.arange(5.0)
-    (batch,) = next(iter(data.DataLoader(Doubled(Tensor(x)), batch_size=5)))
+    (batch,) = next(iter(data.DataLoader(Doubled(tensor(x)), batch_size=5)))
     np.testing.assert_array_equal(batch.numpy(), 2 * x)
 
 
 def test_gradient_flows_from_a_batch_back_to_the_dataset_tensor_as_in_pytorch():
     x = np.arange(10.0).reshape(5, 2)
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     for loader in [
         data.DataLoader(data.TensorDataset(ours), batch_size=2),
         tud.DataLoader(tud.TensorDataset(theirs), batch_size=2),
@@ -204,7 +204,7 @@ def test_gradient_flows_from_a_batch_back_to_the_dataset_tensor_as_in_pytorch():
 
 
 def test_stacking_samples_that_require_grad_is_refused_while_recording():
-    samples = [Tensor(np.ones(2), requires_grad=True) for _ in range(3)]
+    samples = [tensor(np.ones(2), requires_grad=True) for _ in range(3)]
     with pytest.raises(GraphError, match="require grad"):
         data.default_collate(samples)
     with no_grad():
@@ -214,7 +214,7 @@ def test_stacking_samples_that_require_grad_is_refused_while_recording():
 # --- shuffling ---------------------------------------------------------------------------------
 def our_loader(n, seed, **options):
     generator = None if seed is None else np.random.default_rng(seed)
-    ds = data.TensorDataset(Tensor(np.arange(n)))
+    ds = data.TensorDataset(tensor(np.arange(n)))
     return data.DataLoader(ds, shuffle=True, generator=generator, **options)
 
 
@@ -342,18 +342,18 @@ def test_tensor_dataset_refuses_tensors_of_different_lengths_as_pytorch():
     with pytest.raises(AssertionError, match="Size mismatch between tensors"):
         tud.TensorDataset(torch.zeros(3, 2), torch.zeros(4))
     with pytest.raises(AssertionError, match=r"Size mismatch between tensors.*\[3, 4\]"):
-        data.TensorDataset(Tensor(np.zeros((3, 2))), Tensor(np.zeros(4)))
+        data.TensorDataset(tensor(np.zeros((3, 2))), tensor(np.zeros(4)))
 
 
 def test_tensor_dataset_refuses_no_tensors_non_tensors_and_0d_tensors():
     with pytest.raises(ValueError, match="at least one tensor"):
         data.TensorDataset()
     with pytest.raises(TypeError, match="argument 1 is a ndarray"):
-        data.TensorDataset(Tensor(np.zeros(2)), np.zeros(2))
+        data.TensorDataset(tensor(np.zeros(2)), np.zeros(2))
     with pytest.raises(IndexError):
         tud.TensorDataset(torch.tensor(1.0))
     with pytest.raises(IndexError, match="0-d"):
-        data.TensorDataset(Tensor(1.0))
+        data.TensorDataset(tensor(1.0))
 
 
 def test_base_dataset_asks_for_getitem_and_has_no_length_as_in_pytorch():

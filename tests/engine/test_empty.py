@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor, fused
+from tinygrad_lr import fused, tensor
 
 EMPTY = np.zeros((0, 3))
 NO_TARGETS = np.zeros(0, dtype=np.int64)
@@ -43,7 +43,7 @@ for reduction in ("mean", "sum", "none"):
 @pytest.mark.parametrize("name", CASES)
 def test_an_empty_batch_gives_pytorchs_result(name):
     ours_fn, theirs_fn = CASES[name]
-    x, tx = Tensor(EMPTY, requires_grad=True), torch.tensor(EMPTY, requires_grad=True)
+    x, tx = tensor(EMPTY, requires_grad=True), torch.tensor(EMPTY, requires_grad=True)
     ours, theirs = ours_fn(x), theirs_fn(tx)
     assert ours.shape == tuple(theirs.shape) and ours.dtype == theirs.detach().numpy().dtype
     expected = theirs.detach().numpy()
@@ -66,4 +66,4 @@ def test_reducing_over_an_empty_dim_raises_where_pytorch_raises(call):
     with pytest.raises((IndexError, RuntimeError)) as theirs:
         call(torch.tensor(EMPTY))
     with pytest.raises(type(theirs.value)):  # the same kind: `except IndexError` catches both
-        call(Tensor(EMPTY))
+        call(tensor(EMPTY))

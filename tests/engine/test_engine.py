@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Function, GraphError, ShapeError, Tensor, enable_grad, no_grad
+from tinygrad_lr import Function, GraphError, ShapeError, enable_grad, no_grad, tensor
 from tinygrad_lr.autograd import topological_order, unbroadcast
 
 
 def test_a_tensor_used_twice_receives_the_sum_of_both_gradients():
-    a = Tensor([1.5, -2.0], requires_grad=True, dtype=np.float64)
+    a = tensor([1.5, -2.0], requires_grad=True, dtype=np.float64)
     b = a + a
     c = b * b
     c.sum().backward()
@@ -25,7 +25,7 @@ def test_a_tensor_used_twice_receives_the_sum_of_both_gradients():
 
 def test_diamond_graph_matches_torch():
     x = np.array([[0.3, -1.2], [2.0, 0.7]])
-    a = Tensor(x, requires_grad=True)
+    a = tensor(x, requires_grad=True)
     h = a.exp()
     out = (h * a + h.sum(dim=0) - (h @ a).relu()).sum()
     out.backward()
@@ -36,7 +36,7 @@ def test_diamond_graph_matches_torch():
 
 
 def test_grad_accumulates_across_backward_calls_until_zeroed():
-    w = Tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
+    w = tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=np.float64)
     (w * w).sum().backward()
     (w * 3).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), 2 * w.numpy() + 3)
@@ -49,15 +49,15 @@ def test_grad_accumulates_across_backward_calls_until_zeroed():
 
 
 def test_gradients_handed_to_two_leaves_do_not_share_memory():
-    a = Tensor([1.0, 2.0], requires_grad=True)
-    b = Tensor([3.0, 4.0], requires_grad=True)
+    a = tensor([1.0, 2.0], requires_grad=True)
+    b = tensor([3.0, 4.0], requires_grad=True)
     (a + b).sum().backward()  # Add passes the same array to both inputs
     a.grad.numpy()[...] += 10
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
 def test_a_100000_op_chain_backpropagates_without_recursion():
-    x = Tensor(1.0, requires_grad=True, dtype=np.float64)
+    x = tensor(1.0, requires_grad=True, dtype=np.float64)
     y = x
     for _ in range(100_000):
         y = y * 1.0 + 0.0
@@ -66,8 +66,8 @@ def test_a_100000_op_chain_backpropagates_without_recursion():
 
 
 def test_grad_is_written_on_leaves_that_require_grad_only():
-    w = Tensor([1.0, 2.0], requires_grad=True)
-    x = Tensor([3.0, 4.0])
+    w = tensor([1.0, 2.0], requires_grad=True)
+    x = tensor([3.0, 4.0])
     hidden = w * x
     (hidden * hidden).sum().backward()
     assert x.grad is None
@@ -76,7 +76,7 @@ def test_grad_is_written_on_leaves_that_require_grad_only():
 
 
 def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
-    w = Tensor([1.0, 2.0], requires_grad=True)
+    w = tensor([1.0, 2.0], requires_grad=True)
     hidden = w * 3
     hidden.retain_grad()
     (hidden * hidden).sum().backward()
@@ -96,14 +96,14 @@ def test_inputs_that_do_not_require_grad_get_no_gradient_computed():
             seen.append(ctx.needs_input_grad)
             return (g if ctx.needs_input_grad[0] else None), None
 
-    w = Tensor([1.0, 2.0], requires_grad=True)
-    data = Tensor([3.0, 4.0])
+    w = tensor([1.0, 2.0], requires_grad=True)
+    data = tensor([3.0, 4.0])
     Spy.apply(w, data).sum().backward()
     assert seen == [(True, False)]
 
 
 def test_backward_releases_the_graph_and_a_second_backward_is_a_clear_error():
-    w = Tensor([1.0, 2.0], requires_grad=True)
+    w = tensor([1.0, 2.0], requires_grad=True)
     loss = (w.exp() * w).sum()
     loss.backward()
     with pytest.raises(GraphError, match="backward through the graph a second time"):
@@ -111,7 +111,7 @@ def test_backward_releases_the_graph_and_a_second_backward_is_a_clear_error():
 
 
 def test_retain_graph_allows_a_second_backward():
-    w = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    w = tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
     loss = (w.exp() * w).sum()
     loss.backward(retain_graph=True)
     first = w.grad.numpy().copy()
@@ -120,7 +120,7 @@ def test_retain_graph_allows_a_second_backward():
 
 
 def test_released_graph_frees_intermediate_tensors():
-    w = Tensor(np.ones(3), requires_grad=True)
+    w = tensor(np.ones(3), requires_grad=True)
     hidden = w * 2
     probe = weakref.ref(hidden)
     loss = (hidden * hidden).sum()
@@ -134,7 +134,7 @@ def test_the_graph_holds_no_reference_cycles():
     gc.collect()
     gc.disable()
     try:
-        w = Tensor(np.ones(3), requires_grad=True)
+        w = tensor(np.ones(3), requires_grad=True)
         loss = ((w * 2).exp() * w).sum()
         probe = weakref.ref(loss)
         del loss
@@ -144,7 +144,7 @@ def test_the_graph_holds_no_reference_cycles():
 
 
 def test_backward_of_a_non_scalar_needs_a_gradient_as_in_torch():
-    y = Tensor([1.0, 2.0], requires_grad=True) * 2
+    y = tensor([1.0, 2.0], requires_grad=True) * 2
     with pytest.raises(GraphError, match="grad can be implicitly created only for scalar outputs"):
         y.backward()
     y.backward(gradient=np.array([1.0, -1.0]))
@@ -153,21 +153,21 @@ def test_backward_of_a_non_scalar_needs_a_gradient_as_in_torch():
 def test_backward_with_an_explicit_gradient_matches_torch():
     x = np.arange(6.0).reshape(2, 3)
     g = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
-    a = Tensor(x, requires_grad=True)
-    (a * a).backward(Tensor(g))
+    a = tensor(x, requires_grad=True)
+    (a * a).backward(tensor(g))
     ta = torch.tensor(x, requires_grad=True)
     (ta * ta).backward(torch.tensor(g))
     np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
 
 
 def test_backward_on_a_leaf_puts_the_gradient_in_its_grad():
-    w = Tensor([1.0, 2.0], requires_grad=True)
+    w = tensor([1.0, 2.0], requires_grad=True)
     w.backward(np.array([3.0, 4.0]))
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 4.0])
 
 
 def test_no_grad_records_nothing_and_restores_the_mode():
-    w = Tensor([1.0], requires_grad=True)
+    w = tensor([1.0], requires_grad=True)
     with no_grad():
         y = w * 2
         with enable_grad():
@@ -178,7 +178,7 @@ def test_no_grad_records_nothing_and_restores_the_mode():
 
 
 def test_no_grad_works_as_a_decorator_and_survives_exceptions():
-    w = Tensor([1.0], requires_grad=True)
+    w = tensor([1.0], requires_grad=True)
 
     @no_grad()
     def step():
@@ -191,7 +191,7 @@ def test_no_grad_works_as_a_decorator_and_survives_exceptions():
 
 
 def test_topological_order_puts_every_tensor_before_its_inputs():
-    a = Tensor([1.0], requires_grad=True)
+    a = tensor([1.0], requires_grad=True)
     b = a * 2
     c = b + a
     d = c * b
@@ -237,12 +237,12 @@ def test_a_backward_rule_returning_a_wrong_shape_is_caught_by_the_engine():
             return np.ones(7)
 
     with pytest.raises(ShapeError, match="WrongShape"):
-        WrongShape.apply(Tensor(np.ones((2, 3)), requires_grad=True)).backward()
+        WrongShape.apply(tensor(np.ones((2, 3)), requires_grad=True)).backward()
 
 
 def test_gradients_keep_each_leafs_dtype_when_dtypes_mix():
-    w32 = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    w64 = Tensor(np.ones(3), requires_grad=True)
+    w32 = tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    w64 = tensor(np.ones(3), requires_grad=True)
     (w32 * w64).sum().backward()
     assert w32.grad.dtype == np.float32
     assert w64.grad.dtype == np.float64

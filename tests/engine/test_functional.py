@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import tinygrad_lr.functional as F
-from tinygrad_lr import ShapeError, Tensor, gradcheck
+from tinygrad_lr import ShapeError, gradcheck, tensor
 from tinygrad_lr.testing import check_op
 
 RNG = np.random.default_rng(7)
@@ -39,7 +39,7 @@ def test_softmax_and_log_softmax_match_torch_in_float64(name, dim):
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_and_log_softmax_match_torch_in_float32(name):
     x32 = LOGITS.astype(np.float32)
-    ours = getattr(F, name)(Tensor(x32, requires_grad=True), dim=1)
+    ours = getattr(F, name)(tensor(x32, requires_grad=True), dim=1)
     tx = torch.tensor(x32, requires_grad=True)
     theirs = getattr(TF, name)(tx, dim=1)
     g = RNG.standard_normal(ours.shape).astype(np.float32)
@@ -51,7 +51,7 @@ def test_softmax_and_log_softmax_match_torch_in_float32(name):
 
 @pytest.mark.parametrize("scale", [1e4, -1e4])
 def test_log_softmax_is_finite_for_huge_logits(scale):
-    x = Tensor(np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -3.0]]) * scale, requires_grad=True)
+    x = tensor(np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -3.0]]) * scale, requires_grad=True)
     out = F.log_softmax(x, dim=1)
     out.backward(np.ones(out.shape))
     assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all()
@@ -62,7 +62,7 @@ def test_log_softmax_is_finite_for_huge_logits(scale):
 
 
 def test_softmax_rows_sum_to_one_and_pass_gradcheck():
-    x = Tensor(LOGITS, requires_grad=True)
+    x = tensor(LOGITS, requires_grad=True)
     np.testing.assert_allclose(F.softmax(x, dim=1).sum(dim=1).numpy(), 1.0, rtol=1e-15)
     assert gradcheck(lambda t: F.softmax(t, dim=1), [x])
 
@@ -99,7 +99,7 @@ def test_cross_entropy_matches_torch_in_float64(target, weight, reduction):
 def test_cross_entropy_matches_torch_in_float32(weight, reduction):
     target = TARGETS["repeated"]
     x32 = LOGITS.astype(np.float32)
-    ours_x = Tensor(x32, requires_grad=True)
+    ours_x = tensor(x32, requires_grad=True)
     ours = F.cross_entropy(ours_x, target, weight=weight, reduction=reduction)
     tx = torch.tensor(x32, requires_grad=True)
     theirs = TF.cross_entropy(
@@ -117,7 +117,7 @@ def test_cross_entropy_matches_torch_in_float32(weight, reduction):
 @pytest.mark.parametrize("target", TARGETS.values(), ids=TARGETS.keys())
 def test_cross_entropy_gradient_is_the_closed_form(target, weight):
     """dL/dlogits = w_y (softmax − onehot) / Σ w_y: what the lesson derives by hand."""
-    x = Tensor(LOGITS, requires_grad=True)
+    x = tensor(LOGITS, requires_grad=True)
     F.cross_entropy(x, target, weight=weight).backward()
     p = np.exp(LOGITS - LOGITS.max(axis=1, keepdims=True))
     p /= p.sum(axis=1, keepdims=True)
@@ -129,7 +129,7 @@ def test_cross_entropy_gradient_is_the_closed_form(target, weight):
 
 def test_cross_entropy_weighted_mean_divides_by_the_targets_weights_not_n():
     target, weight = TARGETS["repeated"], WEIGHTS["weighted"]
-    x = Tensor(LOGITS)
+    x = tensor(LOGITS)
     per_sample = F.cross_entropy(x, target, weight=weight, reduction="none").numpy()
     mean = F.cross_entropy(x, target, weight=weight).item()
     assert mean == pytest.approx(per_sample.sum() / weight[target].sum(), rel=1e-14)
@@ -137,10 +137,10 @@ def test_cross_entropy_weighted_mean_divides_by_the_targets_weights_not_n():
 
 
 def test_cross_entropy_accepts_targets_as_a_tensor_and_a_single_sample():
-    x = Tensor(LOGITS)
+    x = tensor(LOGITS)
     target = TARGETS["repeated"]
-    assert F.cross_entropy(x, Tensor(target)).item() == F.cross_entropy(x, target).item()
-    one = F.cross_entropy(Tensor(LOGITS[0]), np.array(2)).item()
+    assert F.cross_entropy(x, tensor(target)).item() == F.cross_entropy(x, target).item()
+    one = F.cross_entropy(tensor(LOGITS[0]), np.array(2)).item()
     assert one == pytest.approx(
         TF.cross_entropy(torch.tensor(LOGITS[0]), torch.tensor(2)).item(), rel=1e-14
     )
@@ -170,16 +170,16 @@ def test_nll_loss_matches_torch_on_log_probabilities():
 )
 def test_cross_entropy_refuses_bad_targets_with_a_clear_message(target, error, match):
     with pytest.raises(error, match=match):
-        F.cross_entropy(Tensor(LOGITS), target)
+        F.cross_entropy(tensor(LOGITS), target)
 
 
 def test_cross_entropy_refuses_bad_weights_and_reductions():
     with pytest.raises(ShapeError, match=r"one value per class, shape \(4,\); got \(3,\)"):
-        F.cross_entropy(Tensor(LOGITS), TARGETS["repeated"], weight=[1.0, 2.0, 3.0])
+        F.cross_entropy(tensor(LOGITS), TARGETS["repeated"], weight=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="reduction must be one of"):
-        F.cross_entropy(Tensor(LOGITS), TARGETS["repeated"], reduction="avg")
+        F.cross_entropy(tensor(LOGITS), TARGETS["repeated"], reduction="avg")
 
 
 def test_linear_names_both_shapes_when_features_do_not_match():
     with pytest.raises(ShapeError, match=r"\(5, 3\).*\(2, 4\)"):
-        F.linear(Tensor(np.ones((5, 3))), Tensor(np.ones((2, 4))))
+        F.linear(tensor(np.ones((5, 3))), tensor(np.ones((2, 4))))

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as TF
 
 import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor, fused, visual
+from tinygrad_lr import fused, tensor, visual
 from tinygrad_lr.testing import check_op
 
 RNG = np.random.default_rng(11)
@@ -16,7 +16,7 @@ WEIGHT = np.array([0.5, 2.0, 1.25])
 
 
 def _grads(fn, *arrays):
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
+    tensors = [tensor(a, requires_grad=True) for a in arrays]
     out = fn(*tensors)
     out.backward(np.random.default_rng(0).standard_normal(out.shape))
     return out.numpy(), [t.grad.numpy() for t in tensors]
@@ -24,7 +24,7 @@ def _grads(fn, *arrays):
 
 def _ops(fn, *arrays):
     with visual.trace() as t:
-        out = fn(*[Tensor(a, requires_grad=True) for a in arrays])
+        out = fn(*[tensor(a, requires_grad=True) for a in arrays])
         out.backward(np.ones(out.shape))
     return [r["op"] for r in t.records]
 
@@ -42,9 +42,9 @@ def test_fused_linear_equals_its_composite_and_torch(x_shape):
 
 
 def test_fused_linear_computes_no_gradient_for_data():
-    x = Tensor(RNG.standard_normal((5, 4)))
-    w = Tensor(RNG.standard_normal((3, 4)), requires_grad=True)
-    b = Tensor(np.zeros(3), requires_grad=True)
+    x = tensor(RNG.standard_normal((5, 4)))
+    w = tensor(RNG.standard_normal((3, 4)), requires_grad=True)
+    b = tensor(np.zeros(3), requires_grad=True)
     fused.linear(x, w, b).sum().backward()
     assert x.grad is None and w.grad is not None
 
@@ -88,7 +88,7 @@ def test_fused_cross_entropy_is_finite_for_huge_logits(scale):
 
 
 def test_fused_ops_keep_float32():
-    z = Tensor(LOGITS.astype(np.float32), requires_grad=True)
+    z = tensor(LOGITS.astype(np.float32), requires_grad=True)
     loss = fused.cross_entropy(z, TARGET, weight=WEIGHT)
     loss.backward()
     assert loss.dtype == np.float32 and z.grad.dtype == np.float32

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import tinygrad_lr as tg
-from tinygrad_lr import Tensor
+from tinygrad_lr import tensor
 
 
 def test_no_grad_in_one_thread_leaves_another_recording():
@@ -17,7 +17,7 @@ def test_no_grad_in_one_thread_leaves_another_recording():
 
     def other():
         inside.wait(5)
-        w = Tensor(np.ones(2), requires_grad=True)
+        w = tensor(np.ones(2), requires_grad=True)
         recorded["grad mode"] = tg.is_grad_enabled()
         recorded["requires_grad"] = (w * 2).requires_grad
         done.set()
@@ -49,7 +49,7 @@ def test_overlapping_no_grad_blocks_in_two_threads_leave_recording_on():
     a_out.set()
     b.join(5)
     assert tg.is_grad_enabled()
-    assert (Tensor(np.ones(2), requires_grad=True) * 2).requires_grad
+    assert (tensor(np.ones(2), requires_grad=True) * 2).requires_grad
 
 
 def test_one_decorated_function_called_from_many_threads_restores_each_threads_mode():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Function, GradcheckError, Tensor, gradcheck
+from tinygrad_lr import Function, GradcheckError, gradcheck, tensor
 from tinygrad_lr.testing import check_op, random_inputs
 
 
@@ -99,7 +99,7 @@ def test_gradcheck_checks_every_output_of_a_tuple():
 
 def test_gradcheck_calls_fn_with_float64_copies_of_float32_inputs():
     seen = []
-    x = Tensor(np.array([0.3, -0.7], np.float32), requires_grad=True)
+    x = tensor(np.array([0.3, -0.7], np.float32), requires_grad=True)
 
     def fn(x, y):
         seen.append((x.dtype, y.dtype))
@@ -110,7 +110,7 @@ def test_gradcheck_calls_fn_with_float64_copies_of_float32_inputs():
 
 
 def test_gradcheck_leaves_the_callers_tensors_as_they_were():
-    x = Tensor(np.array([0.3, -0.7], np.float32), requires_grad=True)
+    x = tensor(np.array([0.3, -0.7], np.float32), requires_grad=True)
     gradcheck(lambda x: x * x, [x])
     assert x.dtype == np.float32 and x.grad is None
     np.testing.assert_array_equal(x.numpy(), np.array([0.3, -0.7], np.float32))
@@ -122,9 +122,9 @@ def test_gradcheck_checks_only_the_inputs_that_require_grad():
     def fn(a, b):
         return a * SquareMissingFactorTwo.apply(b)
 
-    assert gradcheck(fn, [Tensor(a, requires_grad=True), Tensor(b)]) is True
+    assert gradcheck(fn, [tensor(a, requires_grad=True), tensor(b)]) is True
     with pytest.raises(GradcheckError, match="input 1"):
-        gradcheck(fn, [Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)])
+        gradcheck(fn, [tensor(a, requires_grad=True), tensor(b, requires_grad=True)])
 
 
 def test_gradcheck_passes_integer_inputs_through_unchecked():
@@ -141,7 +141,7 @@ def test_gradcheck_passes_integer_inputs_through_unchecked():
 @pytest.mark.parametrize(
     "inputs",
     [
-        pytest.param([Tensor([1.0, 2.0])], id="a-tensor-without-requires-grad"),
+        pytest.param([tensor([1.0, 2.0])], id="a-tensor-without-requires-grad"),
         pytest.param([np.array([1, 2])], id="an-integer-array"),
     ],
 )
@@ -169,7 +169,7 @@ def test_gradcheck_catches_a_missing_factor_and_names_input_element_and_both_val
 
 
 def test_summing_the_output_hides_a_transposed_gradient():
-    x = Tensor(random_inputs((3, 3))[0], requires_grad=True)
+    x = tensor(random_inputs((3, 3))[0], requires_grad=True)
     TransposeUntransposedGradient.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.ones((3, 3)))  # the right answer, by luck
     assert gradcheck(lambda x: TransposeUntransposedGradient.apply(x).sum(), [x.numpy()]) is True

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import tinygrad_lr as tg
-from tinygrad_lr import GraphError, Tensor, nn, optim
+from tinygrad_lr import GraphError, nn, optim, tensor
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((5, 2))
@@ -28,7 +28,7 @@ def _both(scenario):
 def _tensor(lib, array, requires_grad=False):
     if lib is torch:
         return torch.tensor(array, requires_grad=requires_grad)
-    return Tensor(array, requires_grad=requires_grad)
+    return tensor(array, requires_grad=requires_grad)
 
 
 def _linear(lib, seed=0):
@@ -118,7 +118,7 @@ def test_an_op_that_saved_its_output_does_not_care_about_its_input_as_in_pytorch
 
 
 def test_changing_an_ops_saved_output_in_place_makes_backward_raise():
-    w = Tensor(np.array([0.5, 1.0]), requires_grad=True)
+    w = tensor(np.array([0.5, 1.0]), requires_grad=True)
     z = w.exp()
     loss = z.sum()
     with tg.no_grad():
@@ -128,7 +128,7 @@ def test_changing_an_ops_saved_output_in_place_makes_backward_raise():
 
 
 def test_a_view_shares_its_bases_version_counter():
-    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    w = tensor(np.ones((2, 3)), requires_grad=True)
     views = [w.T, w.reshape(6), w[0], w.detach()]
     with tg.no_grad():
         w.zero_()
@@ -143,28 +143,28 @@ def test_changing_a_leaf_that_requires_grad_in_place_outside_no_grad_raises_as_i
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         torch.ones(2, requires_grad=True).zero_()
     with pytest.raises(GraphError, match="leaf tensor that requires grad"):
-        Tensor(np.ones(2), requires_grad=True).zero_()
+        tensor(np.ones(2), requires_grad=True).zero_()
 
 
 def test_changing_an_op_result_in_place_is_refused_not_silently_wrong():
     """PyTorch records the change in the graph; this engine does not, so it refuses."""
-    x = Tensor(np.ones(2), requires_grad=True)
+    x = tensor(np.ones(2), requires_grad=True)
     with pytest.raises(GraphError, match="made by Mul"):
         (x * 2).zero_()
 
 
 def test_gradients_and_untracked_tensors_change_in_place_freely():
-    w = Tensor(np.ones(2), requires_grad=True)
+    w = tensor(np.ones(2), requires_grad=True)
     (w * w).sum().backward()
     w.grad.zero_()
     assert w.grad.numpy().tolist() == [0.0, 0.0]
-    Tensor(np.ones(2)).zero_()
+    tensor(np.ones(2)).zero_()
 
 
 def test_every_optimizer_step_and_state_load_bumps_the_version():
     model = nn.Linear(2, 2)
     opt = optim.Adam(model.parameters(), lr=0.1)
-    model(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
+    model(tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
     opt.step()
     opt.step()
     assert model.weight._version == 2

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Tensor, nn, optim
+from tinygrad_lr import nn, optim, tensor
 from tinygrad_lr.optim import lr_scheduler
 
 EPOCHS = 20
@@ -45,7 +45,7 @@ def _two_groups(lib, factory=None, **options):
     if lib is Torch:
         a, b = torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)
     else:
-        a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+        a, b = tensor(np.ones(2), requires_grad=True), tensor(np.ones(3), requires_grad=True)
     factory = factory or lib.optim.SGD
     return factory([{"params": [a]}, {"params": [b], "lr": 0.03}], lr=0.1, **options)
 
@@ -117,7 +117,7 @@ def test_weights_trained_under_a_schedule_are_pytorchs(ours, theirs, schedule):
     torch_scheduler = SCHEDULES[schedule](Torch, torch_opt)
     for _ in range(EPOCHS):
         opt.zero_grad()
-        nn.CrossEntropyLoss()(model(Tensor(x)), y).backward()
+        nn.CrossEntropyLoss()(model(tensor(x)), y).backward()
         opt.step()
         scheduler.step()
         torch_opt.zero_grad()

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as TF
 
 import tinygrad_lr
-from tinygrad_lr import StateDictError, Tensor, nn
+from tinygrad_lr import StateDictError, nn, tensor
 
 # --- small models used throughout ------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def test_named_parameters_include_direct_parameters_and_lists_and_tuples_of_them
             self.scale = nn.Parameter(np.ones(2))
             self.shifts = [nn.Parameter(np.zeros(2)), nn.Parameter(np.zeros(3))]
             self.gains = (nn.Parameter(np.ones(1)),)
-            self.not_a_parameter = Tensor([1.0, 2.0], requires_grad=True)
+            self.not_a_parameter = tensor([1.0, 2.0], requires_grad=True)
             self.numbers = [1, 2.0, "three"]
             self.array = np.ones(3)
 
@@ -194,14 +194,14 @@ def test_modules_yields_a_shared_module_once_as_torch_does():
 
 def test_a_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="forward"):
-        nn.Module()(Tensor([1.0]))
+        nn.Module()(tensor([1.0]))
 
 
 # --- training helpers ------------------------------------------------------------------------
 
 
 def _backward_once(model):
-    x = Tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    x = tensor(np.random.default_rng(0).standard_normal((5, 3)))
     model(x).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
 
@@ -298,7 +298,7 @@ def test_to_float64_converts_the_same_parameter_objects_in_place(convert):
         assert p.dtype == np.float64
         assert p.requires_grad
         np.testing.assert_array_equal(p.numpy(), v.astype(np.float64))
-    assert model(Tensor(np.ones((2, 3)))).dtype == np.float64
+    assert model(tensor(np.ones((2, 3)))).dtype == np.float64
 
 
 def test_float_converts_back_to_float32():
@@ -325,21 +325,21 @@ def test_linear_without_bias_has_no_bias_parameter():
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
     assert list(layer.state_dict()) == ["weight"]
     x = np.random.default_rng(0).standard_normal((4, 5))
-    np.testing.assert_allclose(layer(Tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-6)
+    np.testing.assert_allclose(layer(tensor(x)).numpy(), x @ layer.weight.numpy().T, rtol=1e-6)
 
 
 def test_linear_output_is_x_times_w_transposed_plus_b():
     layer = nn.Linear(5, 3, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((4, 5))
     expected = x @ layer.weight.numpy().T + layer.bias.numpy()
-    np.testing.assert_allclose(layer(Tensor(x)).numpy(), expected, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(layer(tensor(x)).numpy(), expected, rtol=1e-14, atol=1e-14)
 
 
 @pytest.mark.parametrize("shape", [(4, 5), (5,), (2, 3, 5)], ids=["batch", "vector", "3d"])
 def test_linear_matches_torch_functional_linear_with_the_same_weights(shape):
     layer = nn.Linear(5, 3, dtype=np.float64)
     x = np.random.default_rng(1).standard_normal(shape)
-    xt = Tensor(x, requires_grad=True)
+    xt = tensor(x, requires_grad=True)
     out = layer(xt)
     upstream = np.random.default_rng(2).standard_normal(out.shape)
     out.backward(upstream)
@@ -500,7 +500,7 @@ def test_load_a_torch_models_state_dict_and_reproduce_its_outputs(form):
 
     x = np.random.default_rng(3).standard_normal((8, 3))
     expected = theirs(torch.tensor(x)).detach().numpy()
-    out = ours(Tensor(x))
+    out = ours(tensor(x))
     assert out.dtype == np.float64
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
 
@@ -631,7 +631,7 @@ def test_cross_entropy_loss_is_a_module_without_parameters():
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_cross_entropy_loss_equals_torchs_in_float64(reduction, weighted):
     weight = CLASS_WEIGHT if weighted else None
-    logits = Tensor(LOGITS, requires_grad=True)
+    logits = tensor(LOGITS, requires_grad=True)
     loss = nn.CrossEntropyLoss(weight=weight, reduction=reduction)(logits, TARGET)
 
     torch_logits = torch.tensor(LOGITS, requires_grad=True)
@@ -653,7 +653,7 @@ def test_cross_entropy_loss_equals_torchs_in_float64(reduction, weighted):
 
 def test_cross_entropy_loss_accepts_a_torch_weight_and_tensor_targets():
     weight = torch.tensor(CLASS_WEIGHT)
-    loss = nn.CrossEntropyLoss(weight=weight)(Tensor(LOGITS), Tensor(TARGET))
+    loss = nn.CrossEntropyLoss(weight=weight)(tensor(LOGITS), tensor(TARGET))
     expected = torch.nn.CrossEntropyLoss(weight=weight)(torch.tensor(LOGITS), torch.tensor(TARGET))
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12, atol=1e-12)
 
@@ -662,7 +662,7 @@ def test_cross_entropy_loss_trains_a_linear_layer_like_torch():
     ours, theirs = nn.Linear(3, 4, dtype=np.float64), torch.nn.Linear(3, 4).double()
     ours.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(8).standard_normal((7, 3))
-    loss = nn.CrossEntropyLoss(weight=CLASS_WEIGHT)(ours(Tensor(x)), TARGET)
+    loss = nn.CrossEntropyLoss(weight=CLASS_WEIGHT)(ours(tensor(x)), TARGET)
     expected = torch.nn.CrossEntropyLoss(weight=torch.tensor(CLASS_WEIGHT))(
         theirs(torch.tensor(x)), torch.tensor(TARGET)
     )

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
+from tinygrad_lr import tensor
 from tinygrad_lr.testing import check_op, random_inputs
 
 # Shapes for binary elementwise ops: equal, added leading dims, size-1 dims on either side, 0-d.
@@ -222,11 +223,10 @@ def test_indexing_matches_torch(index):
 
 
 def test_indexing_with_a_tensor_of_indices_matches_torch():
-    from tinygrad_lr import Tensor
 
     rows, cols = np.arange(3), np.array([2, 0, 2])
     check_op(
-        lambda x: x[Tensor(rows), Tensor(cols)],
+        lambda x: x[tensor(rows), tensor(cols)],
         (3, 4),
         torch_fn=lambda x: x[torch.tensor(rows), torch.tensor(cols)],
     )
@@ -238,10 +238,9 @@ def test_cast_passes_gradient_back_in_the_original_dtype():
 
 @pytest.mark.parametrize("shape", [(3, 4), (2, 3)])
 def test_argmax_matches_torch_and_has_no_gradient(shape):
-    from tinygrad_lr import Tensor
 
     (x,) = random_inputs(shape)
-    ours = Tensor(x, requires_grad=True)
+    ours = tensor(x, requires_grad=True)
     for dim in (None, 0, 1, -1):
         got, want = ours.argmax(dim=dim), torch.tensor(x).argmax(dim=dim)
         np.testing.assert_array_equal(got.numpy(), want.numpy())

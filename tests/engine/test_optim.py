@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Tensor, nn, optim
+from tinygrad_lr import nn, optim, tensor
 
 OPTIMIZERS = [(optim.SGD, torch.optim.SGD), (optim.Adam, torch.optim.Adam)]
 
@@ -78,7 +78,7 @@ def test_a_bare_tensor_is_refused_as_pytorch_refuses_it():
     with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
         torch.optim.SGD(torch.zeros(2, requires_grad=True), lr=0.1)
     with pytest.raises(TypeError, match="iterable of Tensors or dicts"):
-        optim.SGD(Tensor(np.zeros(2), requires_grad=True), lr=0.1)
+        optim.SGD(tensor(np.zeros(2), requires_grad=True), lr=0.1)
 
 
 @pytest.mark.parametrize("params", [[], iter([])], ids=["list", "iterator"])
@@ -93,7 +93,7 @@ def test_items_that_are_not_tensors_are_refused():
 
 
 def test_a_non_leaf_tensor_is_refused_as_pytorch_refuses_it():
-    w = Tensor(np.ones(2), requires_grad=True)
+    w = tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match="non-leaf"):
         torch.optim.SGD([torch.ones(2, requires_grad=True) * 2], lr=0.1)
     with pytest.raises(ValueError, match="non-leaf"):
@@ -114,7 +114,7 @@ def test_a_parameter_in_two_groups_is_refused():
 def test_parameter_groups_take_their_own_options_and_match_pytorch_step_by_step():
     rng = np.random.default_rng(0)
     a0, b0 = rng.standard_normal(3), rng.standard_normal(2)
-    a, b = Tensor(a0, requires_grad=True), Tensor(b0, requires_grad=True)
+    a, b = tensor(a0, requires_grad=True), tensor(b0, requires_grad=True)
     ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
     ours = optim.Adam([{"params": [a]}, {"params": b, "lr": 0.01, "betas": (0.5, 0.9)}], lr=0.1)
     theirs = torch.optim.Adam(
@@ -142,7 +142,7 @@ def test_duplicate_parameters_in_a_group_warn_and_are_updated_once():
     before = w.numpy().copy()
     with pytest.warns(UserWarning, match="duplicate parameters"):
         opt = optim.SGD([w, w], lr=1.0)
-    w.grad = Tensor(np.ones_like(before))
+    w.grad = tensor(np.ones_like(before))
     opt.step()
     np.testing.assert_allclose(w.numpy(), before - 1.0)
 
@@ -154,7 +154,7 @@ def test_a_gradient_that_does_not_fit_its_parameter_is_an_error_naming_it(grad):
     model = nn.Linear(2, 2, dtype=np.float64)
     opt = optim.SGD(model.parameters(), lr=0.1)
     before = model.weight.numpy().copy()
-    model.weight.grad = Tensor(grad)
+    model.weight.grad = tensor(grad)
     with pytest.raises(ValueError, match="parameter weight has a gradient of shape"):
         opt.step()
     np.testing.assert_array_equal(model.weight.numpy(), before)  # nothing was broadcast into it
@@ -163,7 +163,7 @@ def test_a_gradient_that_does_not_fit_its_parameter_is_an_error_naming_it(grad):
 def test_optimizer_state_is_kept_per_parameter_as_in_pytorch():
     model = nn.Linear(2, 2, dtype=np.float64)
     opt = optim.Adam(model.parameters(), lr=0.1)
-    model(Tensor(np.ones((1, 2)))).sum().backward()
+    model(tensor(np.ones((1, 2)))).sum().backward()
     opt.step()
     assert opt.state[model.weight]["step"] == 1
     assert opt.state[model.weight]["exp_avg"].shape == (2, 2)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import GraphError, Tensor, nn, optim
+from tinygrad_lr import GraphError, nn, optim, tensor
 
 N, D, C = 32, 3, 4
 PRECISION = {
@@ -70,7 +70,7 @@ def _train(model, opt, x, y, steps):
     loss_fn = nn.CrossEntropyLoss()
     for _ in range(steps):
         opt.zero_grad()
-        loss_fn(model(Tensor(x)), y).backward()
+        loss_fn(model(tensor(x)), y).backward()
         opt.step()
 
 
@@ -107,9 +107,9 @@ def test_training_matches_torch_after_every_step(name, precision):
 def test_adamw_decay_shrinks_the_weights_and_adam_adds_it_to_the_gradient():
     """With a zero gradient Adam's m and v stay zero (no step), while AdamW still shrinks p."""
     for factory, expected in ((optim.AdamW, 1 - 0.1 * 0.5), (optim.Adam, None)):
-        w = Tensor(np.ones(3), requires_grad=True)
+        w = tensor(np.ones(3), requires_grad=True)
         opt = factory([w], lr=0.1, weight_decay=0.5)
-        w.grad = Tensor(np.zeros(3))
+        w.grad = tensor(np.zeros(3))
         opt.step()
         if expected is None:  # coupled: g = 0.5·p, and Adam's first step moves p by about lr
             np.testing.assert_allclose(w.numpy(), 1 - 0.1, rtol=1e-6)
@@ -118,7 +118,7 @@ def test_adamw_decay_shrinks_the_weights_and_adam_adds_it_to_the_gradient():
 
 
 def test_adamw_defaults_are_pytorchs():
-    ours = optim.AdamW([Tensor(np.ones(2), requires_grad=True)]).param_groups[0]
+    ours = optim.AdamW([tensor(np.ones(2), requires_grad=True)]).param_groups[0]
     theirs = torch.optim.AdamW([torch.ones(2, requires_grad=True)]).param_groups[0]
     for key in ("lr", "betas", "eps", "weight_decay", "amsgrad", "decoupled_weight_decay"):
         assert ours[key] == theirs[key], key
@@ -126,7 +126,7 @@ def test_adamw_defaults_are_pytorchs():
 
 
 def test_rmsprop_defaults_are_pytorchs():
-    ours = optim.RMSprop([Tensor(np.ones(2), requires_grad=True)]).param_groups[0]
+    ours = optim.RMSprop([tensor(np.ones(2), requires_grad=True)]).param_groups[0]
     theirs = torch.optim.RMSprop([torch.ones(2, requires_grad=True)]).param_groups[0]
     for key in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"):
         assert ours[key] == theirs[key], key
@@ -193,7 +193,7 @@ def test_every_update_is_in_place_bumps_the_version_and_records_no_graph(name):
     opt = ours(model.parameters(), **options)
     x, y = _data(np.float64)
     # an input that requires grad makes the forward pass save the weight for its backward
-    loss = nn.CrossEntropyLoss()(model(Tensor(x, requires_grad=True)), y)
+    loss = nn.CrossEntropyLoss()(model(tensor(x, requires_grad=True)), y)
     loss.backward(retain_graph=True)
     arrays = [p.numpy() for p in model.parameters()]
     versions = [p._version for p in model.parameters()]
@@ -246,9 +246,9 @@ def test_state_dict_has_pytorchs_layout(name):
 
 
 def test_state_dict_leaves_out_parameters_with_nothing_remembered_as_pytorch_does():
-    w = Tensor(np.ones(2), requires_grad=True)
+    w = tensor(np.ones(2), requires_grad=True)
     opt = optim.SGD([w], lr=0.1)
-    w.grad = Tensor(np.ones(2))
+    w.grad = tensor(np.ones(2))
     opt.step()
     assert opt.state_dict()["state"] == {}
 
@@ -369,7 +369,7 @@ def test_pytorchs_maximize_is_refused_rather_than_ignored():
     w = torch.zeros(2, requires_grad=True)
     saved = torch.optim.SGD([w], lr=0.1, maximize=True).state_dict()
     with pytest.raises(ValueError, match="maximize"):
-        optim.SGD([Tensor(np.zeros(2), requires_grad=True)], lr=0.1).load_state_dict(saved)
+        optim.SGD([tensor(np.zeros(2), requires_grad=True)], lr=0.1).load_state_dict(saved)
 
 
 def test_something_else_than_a_state_dict_is_refused():

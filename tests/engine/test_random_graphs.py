@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_lr import Tensor, no_grad
+from tinygrad_lr import Tensor, no_grad, tensor
 from tinygrad_lr.testing import check_op, random_inputs
 
 TOL = {"rtol": 1e-10, "atol": 1e-10}
@@ -105,7 +105,7 @@ class Program:
         env: dict[str, Any] = dict(LIBRARIES[library])
         for i, a in enumerate(self.leaves):
             env[f"v{i}"] = (
-                Tensor(a.copy(), requires_grad=True)
+                tensor(a.copy(), requires_grad=True)
                 if library == "tinygrad_lr"
                 else torch.tensor(a, requires_grad=True)
             )
@@ -798,7 +798,7 @@ def test_output_and_gradient_dtypes_follow_pytorch_and_float32_values_agree(
     expr: str, arrays: tuple[np.ndarray, ...]
 ):
     fn = compile_expression(expr, len(arrays))
-    ours = [Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    ours = [tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     theirs = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     out, expected = fn(*ours), fn(*theirs)
     assert str(out.dtype) == torch_dtype_name(expected), "output dtype"
@@ -836,7 +836,7 @@ def grads_of(
     x: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values agree; returns (our gradient, PyTorch's) under a fixed random upstream."""
-    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, expected = ours_fn(ours), torch_fn(theirs)
     assert isinstance(out, Tensor)
     assert out.shape == tuple(expected.shape)
@@ -878,7 +878,7 @@ def test_max_and_min_of_all_elements_split_ties_like_torch_max_and_min(x: np.nda
 
 
 def test_max_of_equal_values_gives_each_element_an_equal_share_of_the_gradient():
-    x = Tensor(np.full((2, 2), 3.0), requires_grad=True)
+    x = tensor(np.full((2, 2), 3.0), requires_grad=True)
     x.max().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 2), 0.25))
     got, want = grads_of(lambda t: t.max(), lambda t: torch.amax(t), np.full((2, 2), 3.0))
@@ -886,7 +886,7 @@ def test_max_of_equal_values_gives_each_element_an_equal_share_of_the_gradient()
 
 
 def test_amax_along_a_dim_shares_each_rows_gradient_among_that_rows_ties_only():
-    x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]], dtype=np.float64)
+    x = tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, 1.0]], dtype=np.float64)
     x.requires_grad = True
     x.amax(dim=1).backward(np.array([1.0, 3.0, 2.0]))
     expected = [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]
@@ -904,12 +904,12 @@ def test_max_with_a_dim_sends_the_gradient_to_the_index_it_returns_like_torch():
 
 def test_max_with_a_dim_returns_values_and_indices_like_torch():
     data = np.array([[1.0, 4.0], [4.0, 4.0]])
-    ours, theirs = Tensor(data).max(dim=0), torch.tensor(data).max(dim=0)
+    ours, theirs = tensor(data).max(dim=0), torch.tensor(data).max(dim=0)
     values, indices = ours
     np.testing.assert_array_equal(values.numpy(), theirs.values.numpy())
     np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
     assert ours[1] is ours.indices and indices.dtype == np.int64
-    assert Tensor(data).max(-1, True).values.shape == (2, 1)
+    assert tensor(data).max(-1, True).values.shape == (2, 1)
 
 
 def test_amin_with_ties_over_several_dims_with_keepdim_matches_torch_amin():

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_lr
-from tinygrad_lr import CheckpointError, Tensor, nn
+from tinygrad_lr import CheckpointError, nn, tensor
 from tinygrad_lr import serialization as serialization_module
 
 
@@ -106,7 +106,7 @@ def test_saved_model_loads_into_a_fresh_model_and_gives_the_same_outputs(tmp_pat
 
     tinygrad_lr.manual_seed(2)
     fresh = Model()
-    x = Tensor(np.random.default_rng(4).standard_normal((6, 3)).astype(np.float32))
+    x = tensor(np.random.default_rng(4).standard_normal((6, 3)).astype(np.float32))
     assert np.isfinite(fresh(x).numpy()).all() and np.isfinite(trained(x).numpy()).all()
     assert not np.array_equal(fresh(x).numpy(), trained(x).numpy())
     fresh.load_state_dict(tinygrad_lr.load(path))
@@ -132,7 +132,7 @@ def test_save_accepts_a_string_path_relative_to_the_working_folder(tmp_path, mon
 
 def test_save_accepts_tinygrad_tensors_parameters_and_torch_tensors(tmp_path):
     state = {
-        "tensor": Tensor(np.array([1.5, -2.5]), requires_grad=True),
+        "tensor": tensor(np.array([1.5, -2.5]), requires_grad=True),
         "parameter": nn.Parameter(np.array([[0.1, 0.2]], dtype=np.float32)),
         "torch": torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64),
         "torch_grad": torch.tensor([0.5, 0.25], requires_grad=True),
@@ -161,7 +161,7 @@ def test_a_torch_models_state_dict_saves_and_loads_into_an_equal_model(tmp_path)
     ours.load_state_dict({renamed[k[0]] + k[1:]: v for k, v in loaded.items()})
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        ours(Tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+        ours(tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
     )
 
 

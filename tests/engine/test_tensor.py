@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import tinygrad_lr
-from tinygrad_lr import DtypeError, GraphError, ShapeError, Tensor
+from tinygrad_lr import DtypeError, GraphError, ShapeError, Tensor, tensor
 
 OUR_ERRORS = (ShapeError, DtypeError, GraphError)
 
@@ -48,7 +48,7 @@ def mentions(*parts: str) -> str:
     ],
 )
 def test_constructor_picks_the_dtype_torch_tensor_picks(data, expected):
-    assert dtype_name(Tensor(data)) == expected
+    assert dtype_name(tensor(data)) == expected
     assert dtype_name(torch.tensor(data)) == expected
 
 
@@ -57,7 +57,7 @@ def test_constructor_picks_the_dtype_torch_tensor_picks(data, expected):
     [([1, 2], np.float64), (np.array([1.5, 2.5]), np.float32), (1.7, np.int64), ([0, 1], bool)],
 )
 def test_dtype_argument_overrides_the_inferred_dtype(data, dtype):
-    ours = Tensor(data, dtype=dtype)
+    ours = tensor(data, dtype=dtype)
     theirs = torch.tensor(data, dtype=getattr(torch, np.dtype(dtype).name))
     assert dtype_name(ours) == dtype_name(theirs) == np.dtype(dtype).name
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
@@ -65,15 +65,15 @@ def test_dtype_argument_overrides_the_inferred_dtype(data, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, bool])
 def test_tensor_of_a_tensor_keeps_its_dtype_and_copies_the_data(dtype):
-    source = Tensor(np.array([1, 0, 3], dtype=dtype))
-    copy = Tensor(source)
+    source = tensor(np.array([1, 0, 3], dtype=dtype))
+    copy = tensor(source)
     assert copy.dtype == source.dtype
     assert not np.shares_memory(copy.numpy(), source.numpy())
 
 
 def test_constructor_copies_a_numpy_array_like_torch_tensor():
     array = np.array([1.0, 2.0])
-    t = Tensor(array)
+    t = tensor(array)
     array[0] = 99.0
     assert t.numpy()[0] == 1.0
 
@@ -100,7 +100,7 @@ PROMOTION_CASES = [
 
 @pytest.mark.parametrize("expression, expected", PROMOTION_CASES)
 def test_binary_op_result_dtype_follows_pytorch_promotion(expression, expected):
-    ours, theirs = expression(Tensor), expression(torch.tensor)
+    ours, theirs = expression(tensor), expression(torch.tensor)
     assert dtype_name(theirs) == expected
     assert dtype_name(ours) == expected
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
@@ -110,7 +110,7 @@ def test_binary_op_result_dtype_follows_pytorch_promotion(expression, expected):
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3, 4)])
 def test_shape_ndim_and_dtype_match_torch(shape):
     data = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
-    ours, theirs = Tensor(data), torch.tensor(data)
+    ours, theirs = tensor(data), torch.tensor(data)
     assert ours.shape == tuple(theirs.shape) == shape
     assert ours.ndim == theirs.ndim == len(shape)
     assert isinstance(ours.dtype, np.dtype)
@@ -118,7 +118,7 @@ def test_shape_ndim_and_dtype_match_torch(shape):
 
 
 def test_numpy_returns_the_tensors_own_array():
-    t = Tensor([1.0, 2.0])
+    t = tensor([1.0, 2.0])
     assert isinstance(t.numpy(), np.ndarray)
     assert t.numpy() is t.numpy() is t.array
 
@@ -128,31 +128,31 @@ def test_data_is_a_tensor_sharing_the_values_cut_from_the_graph_as_in_pytorch():
         w = (
             lib.tensor([1.0, 2.0], requires_grad=True)
             if lib is torch
-            else Tensor([1.0, 2.0], requires_grad=True)
+            else tensor([1.0, 2.0], requires_grad=True)
         )
         d = w.data
         assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
         d.numpy()[0] = 5.0
         assert w.detach().numpy()[0] == 5.0  # the same memory
         assert w._version == 0  # changes through .data are not seen by autograd
-        w.data = lib.tensor([7.0, 8.0, 9.0]) if lib is torch else Tensor([7.0, 8.0, 9.0])
+        w.data = lib.tensor([7.0, 8.0, 9.0]) if lib is torch else tensor([7.0, 8.0, 9.0])
         assert w.shape == (3,) and w.requires_grad
 
 
 def test_requires_grad_defaults_to_false_and_can_be_set_on_construction():
-    assert Tensor([1.0]).requires_grad is False
-    assert Tensor([1.0], requires_grad=True).requires_grad is True
+    assert tensor([1.0]).requires_grad is False
+    assert tensor([1.0], requires_grad=True).requires_grad is True
 
 
 def test_requires_grad_underscore_switches_it_on_and_returns_the_tensor():
-    t = Tensor([1.0, 2.0])
+    t = tensor([1.0, 2.0])
     assert t.requires_grad_() is t
     assert t.requires_grad
     assert t.requires_grad_(False).requires_grad is False
 
 
 def test_grad_is_none_until_backward_then_a_tensor_of_the_same_shape_and_dtype():
-    w = Tensor(np.array([[1.0, 2.0, 3.0]], np.float32), requires_grad=True)
+    w = tensor(np.array([[1.0, 2.0, 3.0]], np.float32), requires_grad=True)
     assert w.grad is None
     (w * w).sum().backward()
     assert isinstance(w.grad, Tensor)
@@ -165,13 +165,13 @@ def test_grad_is_none_until_backward_then_a_tensor_of_the_same_shape_and_dtype()
     "data, expected", [([2.5], 2.5), (np.array([[7]], np.int32), 7), (True, True), (3, 3)]
 )
 def test_item_returns_the_one_element_as_a_python_number(data, expected):
-    value = Tensor(data).item()
+    value = tensor(data).item()
     assert value == expected
     assert type(value) is type(torch.tensor(data).item())
 
 
 def test_detach_shares_the_data_but_is_a_leaf_that_needs_no_grad():
-    w = Tensor([1.0, 2.0], requires_grad=True)
+    w = tensor([1.0, 2.0], requires_grad=True)
     y = w * 2
     d = y.detach()
     assert np.shares_memory(d.numpy(), y.numpy())
@@ -181,32 +181,32 @@ def test_detach_shares_the_data_but_is_a_leaf_that_needs_no_grad():
 
 
 def test_is_leaf_and_grad_fn_tell_a_leaf_from_an_op_result():
-    w = Tensor([1.0], requires_grad=True)
+    w = tensor([1.0], requires_grad=True)
     y = w * 3
     assert w.is_leaf and w.grad_fn is None
     assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
 
 
 def test_repr_shows_values_dtype_and_requires_grad_or_grad_fn():
-    w = Tensor([1.5, -2.0], requires_grad=True)
+    w = tensor([1.5, -2.0], requires_grad=True)
     assert "1.5" in repr(w) and "-2." in repr(w)
     assert "float32" in repr(w) and "requires_grad=True" in repr(w)
     assert "grad_fn=Mul" in repr(w * 2)
-    plain = repr(Tensor([1, 2]))
+    plain = repr(tensor([1, 2]))
     assert "int64" in plain and "requires_grad" not in plain and "grad_fn" not in plain
 
 
 def test_len_is_the_size_of_the_first_dim_and_a_0d_tensor_has_none():
-    assert len(Tensor(np.zeros((4, 2)))) == len(torch.zeros(4, 2)) == 4
+    assert len(tensor(np.zeros((4, 2)))) == len(torch.zeros(4, 2)) == 4
     with pytest.raises(TypeError, match="0-d"):
-        len(Tensor(1.0))
+        len(tensor(1.0))
     with pytest.raises(TypeError, match="0-d"):
         len(torch.tensor(1.0))
 
 
 @pytest.mark.parametrize("data", [[3.0], [[0.0]], 0.5, [0]])
 def test_bool_of_a_one_element_tensor_is_the_truth_of_its_element(data):
-    assert bool(Tensor(data)) is bool(torch.tensor(data))
+    assert bool(tensor(data)) is bool(torch.tensor(data))
 
 
 @pytest.mark.parametrize(
@@ -214,23 +214,23 @@ def test_bool_of_a_one_element_tensor_is_the_truth_of_its_element(data):
 )
 def test_comparisons_give_unrecorded_bool_tensors_like_torch(compare):
     a, b = [1.0, 2.0, 3.0], [3.0, 2.0, 1.0]
-    ours = compare(Tensor(a, requires_grad=True), Tensor(b))
+    ours = compare(tensor(a, requires_grad=True), tensor(b))
     theirs = compare(torch.tensor(a, requires_grad=True), torch.tensor(b))
     assert ours.dtype == np.dtype(bool)
     assert ours.requires_grad is theirs.requires_grad is False
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-    np.testing.assert_array_equal(compare(Tensor(a), 2.0).numpy(), compare(torch.tensor(a), 2.0))
+    np.testing.assert_array_equal(compare(tensor(a), 2.0).numpy(), compare(torch.tensor(a), 2.0))
 
 
 def test_np_asarray_of_a_tensor_gives_its_values():
-    t = Tensor([[1.0, 2.0]])
+    t = tensor([[1.0, 2.0]])
     np.testing.assert_array_equal(np.asarray(t), t.numpy())
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # torch's
 def test_np_array_of_a_tensor_is_a_copy_as_with_torch():
-    t, theirs = Tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    t, theirs = tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
     mine, copied = np.array(t), np.array(theirs)
     mine[0] = copied[0] = 99.0
     assert theirs[0].item() == 1.0
@@ -251,7 +251,7 @@ def test_np_array_of_a_tensor_is_a_copy_as_with_torch():
     ],
 )
 def test_reflected_ops_return_recorded_tensors(expression, expected_grad):
-    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = tensor(np.array([1.0, 2.0]), requires_grad=True)
     out = expression(w)
     assert isinstance(out, Tensor) and out.grad_fn is not None
     out.sum().backward()
@@ -259,7 +259,7 @@ def test_reflected_ops_return_recorded_tensors(expression, expected_grad):
 
 
 def test_retain_grad_fills_grad_on_a_non_leaf_and_without_it_grad_stays_none():
-    w = Tensor([1.0, 2.0], requires_grad=True)
+    w = tensor([1.0, 2.0], requires_grad=True)
     kept, dropped = w * 3, w * 4
     kept.retain_grad()
     (kept * kept + dropped).sum().backward()
@@ -279,7 +279,7 @@ class Lib:
         return self.make(np.ones(shape), requires_grad=requires_grad)
 
 
-OURS, THEIRS = Lib(Tensor), Lib(torch.tensor)
+OURS, THEIRS = Lib(tensor), Lib(torch.tensor)
 
 
 def _set_requires_grad(t, value):
@@ -438,7 +438,7 @@ def test_bad_input_error_is_also_the_exception_type_pytorch_raises(action, error
 
 def test_an_integer_tensor_asked_for_grad_gets_a_dtype_error_that_is_a_runtime_error():
     with pytest.raises(DtypeError) as caught:
-        Tensor([1, 2], requires_grad=True)
+        tensor([1, 2], requires_grad=True)
     assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, TypeError)
     assert "gradient" in str(caught.value)
 
@@ -448,4 +448,26 @@ def test_non_scalar_backward_uses_the_same_words_as_pytorch():
     with pytest.raises(RuntimeError, match=words):
         (torch.ones(2, 3, requires_grad=True) * 2).backward()
     with pytest.raises(GraphError, match=words):
-        (Tensor(np.ones((2, 3)), requires_grad=True) * 2).backward()
+        (tensor(np.ones((2, 3)), requires_grad=True) * 2).backward()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [np.arange(3), np.zeros(2), [True, False], [[1, 2], [3, 4]], 2.5],
+    ids=["int64-array", "float64-array", "bools", "int-lists", "number"],
+)
+def test_the_legacy_constructor_gives_the_default_float_dtype_as_torch_tensor_class_does(data):
+    if isinstance(data, float):
+        data = [data]
+    ours, theirs = Tensor(data), torch.Tensor(data)
+    assert ours.dtype == np.float32 and theirs.dtype == torch.float32
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_the_legacy_constructor_with_ints_makes_a_tensor_of_that_shape():
+    assert Tensor(2, 3).shape == tuple(torch.Tensor(2, 3).shape) == (2, 3)
+
+
+def test_tensor_function_keeps_the_datas_dtype_as_torch_tensor_does():
+    for data in (np.arange(3), np.zeros(2), [1.5], [1, 2], [True]):
+        assert tensor(data).dtype == np.dtype(str(torch.tensor(data).dtype).split(".")[1])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Tensor, nn, optim
+from tinygrad_lr import nn, optim, tensor
 
 STEPS = 50
 N, D, C = 64, 3, 4
@@ -54,7 +54,7 @@ def test_training_matches_torch_after_every_step(name, precision):
     torch_loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weight, dtype=torch_dtype))
     opt = ours_opt(model.parameters(), **options)
     torch_opt = torch_opt(reference.parameters(), **options)
-    X, tX, tY = Tensor(x.astype(np_dtype)), torch.tensor(x, dtype=torch_dtype), torch.tensor(y)
+    X, tX, tY = tensor(x.astype(np_dtype)), torch.tensor(x, dtype=torch_dtype), torch.tensor(y)
 
     for step in range(STEPS):
         opt.zero_grad()
@@ -93,7 +93,7 @@ def test_optimizer_skips_parameters_without_a_gradient():
 def test_optimizer_zero_grad_clears_or_zeroes():
     model = nn.Linear(2, 2)
     opt = optim.SGD(model.parameters(), lr=0.1)
-    model(Tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
+    model(tensor(np.ones((1, 2), dtype=np.float32))).sum().backward()
     opt.zero_grad(set_to_none=False)
     assert np.all(model.weight.grad.numpy() == 0)
     opt.zero_grad()

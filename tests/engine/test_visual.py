@@ -7,8 +7,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from tinygrad_lr import Tensor, nn, visual
 from tinygrad_lr import fused as tg_fused
+from tinygrad_lr import nn, tensor, visual
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(
@@ -46,7 +46,7 @@ def step():
     """One training step of the lesson's model: model, input, targets, loss (graph retained)."""
     rng = np.random.default_rng(1)
     model = LessonModel()
-    X = Tensor(rng.standard_normal((6, 2)), name="X")
+    X = tensor(rng.standard_normal((6, 2)), name="X")
     y = np.array([0, 1, 1, 0, 1, 1])
     # nn.Linear and CrossEntropyLoss are compositions of primitives: the graph shows each one
     loss = nn.CrossEntropyLoss()(model(X), y)

@@ -25,7 +25,7 @@ def run(data_choice: str, seed: int, out: Path) -> int:
     tg.manual_seed(seed)  # the same starting weights, hence the same numbers, every run
     model = tg.nn.Linear(p.X_train.shape[1], len(p.encoder), dtype=np.float64)
     # nn.Linear and CrossEntropyLoss are compositions of primitive ops, so every one shows.
-    loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor(p.X_train, name="X")), p.y_train)
+    loss = tg.nn.CrossEntropyLoss()(model(tg.tensor(p.X_train, name="X")), p.y_train)
     loss.name = "loss"
     with visual.trace() as steps:
         loss.backward(retain_graph=True)  # kept, so the graph can be drawn with its gradients

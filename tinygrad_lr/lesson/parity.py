@@ -199,7 +199,7 @@ def primitive_checks() -> list[Check]:
 
 def _gradients(fn: Callable[..., Any], torch_fn: Callable[..., Any], arrays: list, torch: Any):
     """Our gradient of Σ upstream · fn(inputs) for each input, and the references'."""
-    tensors = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    tensors = [tg.tensor(a, requires_grad=True) for a in arrays]
     out = fn(*tensors)
     upstream = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(upstream)

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..autograd import is_grad_enabled
 from ..errors import DimError, GraphError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 
 
 class Dataset:
@@ -49,9 +49,9 @@ class Dataset:
 class TensorDataset(Dataset):
     """Sample i is `(t[i] for t in tensors)`: typically features and targets, one row each.
 
-    >>> ds = TensorDataset(Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([0, 1]))
+    >>> ds = TensorDataset(tensor([[1.0, 2.0], [3.0, 4.0]]), tensor([0, 1]))
     >>> len(ds), ds[1]
-    (2, (Tensor([3. 4.], dtype=float32), Tensor(1, dtype=int64)))
+    (2, (tensor([3. 4.], dtype=float32), tensor(1, dtype=int64)))
     """
 
     def __init__(self, *tensors: Tensor) -> None:
@@ -61,7 +61,7 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(
                     f"TensorDataset: argument {position} is a {type(t).__name__}, not a Tensor; "
-                    "wrap it first, for example Tensor(array)"
+                    "wrap it first, for example tensor(array)"
                 )
             if t.ndim == 0:
                 raise DimError(
@@ -104,9 +104,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, np.bool_ | np.number):  # before float: np.float64 is a float too
         return Tensor.from_numpy(np.array(batch))
     if isinstance(elem, float):
-        return Tensor(batch, dtype=np.float64)
+        return tensor(batch, dtype=np.float64)
     if isinstance(elem, int):  # PyTorch's torch.tensor(batch): bools stay bool, a float in it wins
-        return Tensor(batch)
+        return tensor(batch)
     if isinstance(elem, str | bytes):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -210,7 +210,7 @@ class DataLoader:
     batch smaller than `batch_size`; `batch_size=None` yields single samples, converted by
     `default_convert` (or given to `collate_fn`).
 
-    >>> X, y = Tensor(np.arange(10.0).reshape(5, 2)), Tensor([0, 1, 0, 1, 1])
+    >>> X, y = tensor(np.arange(10.0).reshape(5, 2)), tensor([0, 1, 0, 1, 1])
     >>> loader = DataLoader(TensorDataset(X, y), batch_size=2)
     >>> len(loader), [len(yb) for xb, yb in loader]
     (3, [2, 2, 1])
