@@ -1,7 +1,42 @@
-"""tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works."""
+"""tinygrad_lr: a small NumPy autograd engine for learning how backpropagation works.
 
-from . import functional, fused, nn, optim, utils
+The top level works as `torch` does for the subset it has, so `import tinygrad_lr as torch`
+runs PyTorch code from a lesson: `tensor`, `zeros`, `randn`, `cat`, `manual_seed`, `no_grad`,
+the dtypes (NumPy's, under PyTorch's names), `nn`, `optim`, `utils.data`, `autograd.grad`, ...
+"""
+
+import numpy as _np
+
+from . import autograd, functional, fused, nn, optim, random, utils
 from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    DoubleTensor,
+    FloatTensor,
+    LongTensor,
+    arange,
+    as_tensor,
+    cat,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    is_floating_point,
+    is_tensor,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    stack,
+    where,
+    zeros,
+    zeros_like,
+)
 from .errors import (
     CheckpointError,
     DimError,
@@ -11,38 +46,95 @@ from .errors import (
     ShapeError,
     StateDictError,
 )
+from .functions import *  # noqa: F403 - exp, sigmoid, max, matmul, ...: PyTorch's function forms
+from .functions import __all__ as _function_names
 from .gradcheck import gradcheck
-from .nn import manual_seed
+from .random import Generator, initial_seed, manual_seed
 from .serialization import load, save
-from .tensor import Tensor, tensor
+from .tensor import Tensor, result_type, tensor
 
 from_numpy = Tensor.from_numpy
+
+# The dtypes, under PyTorch's names.
+float32 = float = _np.dtype(_np.float32)
+float64 = double = _np.dtype(_np.float64)
+int64 = long = _np.dtype(_np.int64)
+int32 = int = _np.dtype(_np.int32)
+int16 = short = _np.dtype(_np.int16)
+int8 = _np.dtype(_np.int8)
+uint8 = _np.dtype(_np.uint8)
+bool = _np.dtype(_np.bool_)
 
 __all__ = [
     "CheckpointError",
     "Context",
     "DimError",
+    "DoubleTensor",
     "DtypeError",
+    "FloatTensor",
     "Function",
+    "Generator",
     "GradcheckError",
     "GraphError",
+    "LongTensor",
     "ShapeError",
     "StateDictError",
     "Tensor",
+    "arange",
+    "as_tensor",
+    "autograd",
+    "bool",
+    "cat",
+    "double",
+    "empty",
+    "empty_like",
     "enable_grad",
+    "eye",
+    "float",
+    "float32",
+    "float64",
     "from_numpy",
+    "full",
+    "full_like",
     "functional",
     "fused",
     "gradcheck",
+    "initial_seed",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "is_floating_point",
     "is_grad_enabled",
+    "is_tensor",
+    "linspace",
     "load",
+    "long",
     "manual_seed",
     "nn",
     "no_grad",
+    "ones",
+    "ones_like",
     "optim",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "random",
+    "randperm",
+    "result_type",
     "save",
     "set_grad_enabled",
+    "short",
+    "stack",
     "tensor",
+    "uint8",
     "utils",
+    "where",
+    "zeros",
+    "zeros_like",
+    *_function_names,
 ]
 __version__ = "0.1.0"

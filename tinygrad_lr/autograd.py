@@ -253,15 +253,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "op") -
 # ---------------------------------------------------------------------------------------------
 # The backward pass
 # ---------------------------------------------------------------------------------------------
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor `root` depends on (that requires grad), each listed before its inputs.
+def topological_order(*roots: Tensor) -> list[Tensor]:
+    """Every tensor the roots depend on (that requires grad), each listed before its inputs.
 
     An explicit stack instead of recursion, so a graph of any depth works. A tensor is appended
     after all its inputs (post-order), and the list is reversed at the end.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -301,21 +301,35 @@ def accumulate_grad(t: Tensor, g: np.ndarray) -> None:
         t.grad.version.bump()
 
 
-def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+def backward(
+    root: Tensor,
+    grad: np.ndarray,
+    retain_graph: bool = False,
+    capture: dict[int, np.ndarray | None] | None = None,
+    more_roots: tuple[tuple[Tensor, np.ndarray], ...] = (),
+) -> None:
     """Apply the chain rule from `root` (whose gradient is `grad`) back to every leaf.
 
     Gradients are collected per tensor in a dict, summed when a tensor feeds several ops, and
     handed to that tensor's op once all its consumers are done, which the topological order
-    guarantees. Leaves (and tensors that asked for `retain_grad()`) accumulate into `.grad`.
+    guarantees. Leaves (and tensors that asked for `retain_grad()`) accumulate into `.grad`;
+    with `capture` (id → None for the tensors wanted, as `grad()` asks), the gradients of those
+    tensors are stored there instead, and no `.grad` is touched.
     """
-    order = topological_order(root)
-    grads: dict[int, np.ndarray] = {id(root): grad}
+    roots = [(root, grad), *more_roots]
+    order = topological_order(*[r for r, _ in roots])
+    grads: dict[int, np.ndarray] = {}
+    for r, g in roots:
+        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
     for node in order:
         g = grads.pop(id(node), None)
         if g is None:
             continue
         ctx = node.grad_fn
-        if ctx is None or node.retains_grad:
+        if capture is not None:
+            if id(node) in capture:
+                capture[id(node)] = g
+        elif ctx is None or node.retains_grad:
             accumulate_grad(node, g)
         if ctx is None:
             continue
@@ -342,3 +356,59 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             tracer.record(node, g, sent)
         if not retain_graph:
             ctx.release()
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """The gradients of `outputs` with respect to `inputs`, returned instead of stored in
+    `.grad`, as `torch.autograd.grad`. `grad_outputs` are the gradients of the outputs (needed
+    unless each output has one element). An input the outputs do not depend on is an error,
+    or None with `allow_unused=True`. (Gradients of gradients, `create_graph=True`, are not
+    supported yet: an error says so.)"""
+    if create_graph:
+        raise NotImplementedError(
+            "grad(create_graph=True): gradients that can be differentiated again are not "
+            "supported yet"
+        )
+    outputs = tuple(outputs) if isinstance(outputs, list | tuple) else (outputs,)
+    inputs = tuple(inputs) if isinstance(inputs, list | tuple) else (inputs,)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif not isinstance(grad_outputs, list | tuple):
+        grad_outputs = (grad_outputs,)
+    roots = []
+    for out, g in zip(outputs, grad_outputs, strict=True):
+        if not out.requires_grad:
+            raise GraphError("grad: an output does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.array.size != 1:
+                raise GraphError(
+                    f"grad can be implicitly created only for outputs with one element; pass "
+                    f"grad_outputs for the output of shape {out.shape}"
+                )
+            g = np.ones_like(out.array)
+        else:
+            g = np.asarray(getattr(g, "array", g), dtype=out.array.dtype)
+        roots.append((out, g))
+    for t in inputs:
+        if not t.requires_grad:
+            raise GraphError("grad: one of the inputs does not require grad")
+    capture: dict[int, np.ndarray | None] = {id(t): None for t in inputs}
+    keep = bool(retain_graph)
+    backward(roots[0][0], roots[0][1], keep, capture, tuple(roots[1:]))
+    result = []
+    for i, t in enumerate(inputs):
+        g = capture[id(t)]
+        if g is None and not allow_unused:
+            raise GraphError(
+                f"grad: input {i} was not used in the graph of the outputs; pass "
+                "allow_unused=True to get None for it"
+            )
+        result.append(None if g is None else t.wrap(np.array(g, dtype=t.array.dtype)))
+    return tuple(result)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, ops, random
 from .autograd import Context, Function, VersionCounter
 from .dtypes import (
     DEFAULT_FLOAT,
@@ -375,6 +375,12 @@ class Tensor:
         return a.__pow__(b)
 
     def __matmul__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor) and other.dtype != self.dtype:
+            raise DtypeError(
+                f"matmul: expected both operands to have the same dtype, but got {self.dtype} "
+                f"and {other.dtype} (PyTorch does not promote here either): convert one, e.g. "
+                ".float()"
+            )
         a, b = self._operands(other)
         _check_matmul(a.shape, b.shape)
         return ops.MatMul.apply(a, b)
@@ -718,7 +724,54 @@ class Tensor:
             ) from None
         return ops.Reshape.apply(self, shape=shape)
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape, sharing memory: as in PyTorch, an error where that
+        is impossible without a copy (after a transpose or permute, say); `reshape` copies."""
+        if len(shape) == 1 and not isinstance(shape[0], int | np.integer):
+            shape = tuple(shape[0])
+        out = self.reshape(*shape)
+        if not np.shares_memory(out.array, self.array) and self.array.size:
+            raise ShapeError(
+                f"view: a tensor of shape {self.shape} with these strides cannot be viewed as "
+                f"{tuple(shape)} without copying its memory (it is not contiguous, e.g. after a "
+                "transpose): use .reshape(...) instead, as PyTorch advises"
+            )
+        return out
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Size-1 dims repeated (and dims added in front) without copying; -1 keeps a size."""
+        if len(sizes) == 1 and not isinstance(sizes[0], int | np.integer):
+            sizes = tuple(sizes[0])
+        extra = len(sizes) - self.ndim
+        if extra < 0:
+            raise ShapeError(
+                f"expand: the number of sizes ({len(sizes)}) must be at least the number of "
+                f"dims ({self.ndim})"
+            )
+        shape = tuple(
+            self.shape[i - extra] if n == -1 and i >= extra else int(n) for i, n in enumerate(sizes)
+        )
+        for i, n in enumerate(self.shape):
+            if n != 1 and n != shape[i + extra]:
+                raise ShapeError(
+                    f"expand: the size of dim {i} ({n}) must match the new size "
+                    f"({shape[i + extra]}) or be 1; tensor of shape {self.shape}, sizes {sizes}"
+                )
+        return self if shape == self.shape else ops.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """The tensor tiled `repeats` times along each dim (copies), as PyTorch's `repeat`."""
+        if len(repeats) == 1 and not isinstance(repeats[0], int | np.integer):
+            repeats = tuple(repeats[0])
+        if len(repeats) < self.ndim:
+            raise ShapeError(
+                f"repeat: the number of repeats ({len(repeats)}) can not be smaller than the "
+                f"number of dims ({self.ndim})"
+            )
+        return ops.Repeat.apply(self, repeats=tuple(int(r) for r in repeats))
 
     def permute(self, *dims: Any) -> Tensor:
         """The dims reordered: result dim i is this tensor's dim `dims[i]`."""
@@ -770,16 +823,106 @@ class Tensor:
 
     # --- indexing ------------------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
-        """NumPy indexing: ints, slices, None, Ellipsis, integer or boolean arrays/tensors.
+        """Indexing as in PyTorch: ints, slices, None, Ellipsis, integer or bool arrays/tensors.
 
         Integer arrays gather (`logp[np.arange(n), target]`); their gradient scatters back and
-        adds up where an index repeats.
+        adds up where an index repeats. Where ints and arrays are mixed, PyTorch applies the
+        ints first, as plain selections, so `x[0, :, [0, 1]]` has shape (3, 2) for x of shape
+        (2, 3, 4); NumPy would give (2, 3). The two steps are two recorded `Index` ops.
         """
         index = _as_index(index)
         try:
-            return ops.Index.apply(self, index=index)
+            first, rest = _split_index(index)
+            x = self if first is None else ops.Index.apply(self, index=first)
+            return ops.Index.apply(x, index=rest)
         except IndexError as error:
             raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """`x[index] = value`, in place (see `add_` for the rules on tensors that need grad)."""
+        self._check_inplace("setitem")
+        index = _as_index(index)
+        first, rest = _split_index(index)
+        target = self.array if first is None else self.array[first]
+        target[rest] = value.array if isinstance(value, Tensor) else value
+        self.version.bump()
+
+    # --- in place ------------------------------------------------------------------------------
+    def _inplace(self, name: str, other: Any, combine: Any) -> Tensor:
+        """self = combine(self, other), written into this tensor's memory, its version bumped.
+
+        As in PyTorch, only under `no_grad` for a leaf that requires grad (an optimizer's
+        update), and the result must keep this tensor's dtype category (an int tensor cannot
+        take a float result).
+        """
+        self._check_inplace(name)
+        values = other.array if isinstance(other, Tensor) else other
+        dtype = result_type(self, other)
+        if category(dtype) > category(self.dtype):
+            raise DtypeError(
+                f"{name}: result type {dtype} can't be cast to the desired output type "
+                f"{self.dtype}"
+            )
+        try:
+            result = np.broadcast_to(combine(self.array, values), self.shape)
+        except ValueError:
+            raise ShapeError(
+                f"{name}: the result of shape {np.broadcast_shapes(self.shape, np.shape(values))}"
+                f" does not fit this tensor's shape {self.shape}"
+            ) from None
+        self.array[...] = result
+        self.version.bump()
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("add_", other, lambda a, b: a + alpha * np.asarray(b))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("sub_", other, lambda a, b: a - alpha * np.asarray(b))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", other, np.multiply)
+
+    def div_(self, other: Any) -> Tensor:
+        if not is_floating(self.dtype):
+            raise DtypeError(f"div_: true division of {self.dtype} gives floats; use .float()")
+        return self._inplace("div_", other, np.true_divide)
+
+    def fill_(self, value: Any) -> Tensor:
+        return self._inplace("fill_", value, lambda a, b: np.broadcast_to(b, a.shape))
+
+    def copy_(self, src: Any) -> Tensor:
+        """The values of `src` (broadcast to this shape) copied in, in this tensor's dtype."""
+        self._check_inplace("copy_")
+        values = src.array if isinstance(src, Tensor) else np.asarray(src)
+        self.array[...] = np.broadcast_to(values, self.shape)
+        self.version.bump()
+        return self
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return self._inplace("clamp_", 0, lambda a, _: np.clip(a, min, max))
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with uniform values in [a, b), PyTorch's numbers after `manual_seed`."""
+        values = random.uniform(self.shape, a, b, self.dtype, generator)
+        return self._inplace("uniform_", values, lambda _, v: v)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        """Fill with normal values, PyTorch's numbers after `manual_seed`."""
+        values = random.normal(self.shape, mean, std, self.dtype, generator)
+        return self._inplace("normal_", values, lambda _, v: v)
 
 
 def tensor(
@@ -795,6 +938,12 @@ def tensor(
     return out
 
 
+def result_type(a: Any, b: Any) -> np.dtype:
+    """The dtype of a binary op on `a` and `b` (tensors or numbers), as `torch.result_type`."""
+    first = a if isinstance(a, Tensor) else tensor(a)
+    return first._operands(b)[0].dtype
+
+
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Set each tensor's `.grad` to None, or fill it with zeros: `zero_grad` of modules and
     optimizers."""
@@ -803,6 +952,23 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad = None
         else:
             p.grad.zero_()
+
+
+def _split_index(index: Any) -> tuple[Any, Any]:
+    """PyTorch's order: (ints applied first, the rest), or (None, index) when that order makes
+    no difference (no ints, or no integer/bool arrays to be moved by NumPy's rule)."""
+    entries = index if isinstance(index, tuple) else (index,)
+    ints = [isinstance(e, int | np.integer) and not isinstance(e, bool) for e in entries]
+    arrays = [isinstance(e, np.ndarray) and e.ndim > 0 for e in entries]
+    if not any(ints) or not any(arrays):
+        return None, index
+    first = tuple(
+        e if is_int else (Ellipsis if e is Ellipsis else slice(None))
+        for e, is_int in zip(entries, ints)
+        if e is not None
+    )
+    rest = tuple(e for e, is_int in zip(entries, ints) if not is_int)
+    return first, rest
 
 
 def _as_index(index: Any) -> Any:

@@ -326,7 +326,7 @@ def test_num_workers_other_than_zero_is_refused(num_workers):
 
 
 def test_generator_and_collate_fn_must_be_usable():
-    with pytest.raises(TypeError, match=r"generator must have a permutation\(n\)"):
+    with pytest.raises(TypeError, match=r"generator must be a tinygrad_lr\.random\.Generator"):
         data.DataLoader(Mixed(3), shuffle=True, generator=object())
     with pytest.raises(TypeError, match="collate_fn must be callable"):
         data.DataLoader(Mixed(3), collate_fn=3)
@@ -379,3 +379,30 @@ def test_default_collate_refuses_what_pytorch_refuses(batch, error, message):
         tud.default_collate(batch)
     with pytest.raises(error, match=message):
         data.default_collate(batch)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("seed", [0, 1234])
+def test_after_manual_seed_batches_and_later_draws_are_pytorchs(shuffle, seed):
+    """A DataLoader draws a base seed every epoch and, shuffling, a permutation: as PyTorch's."""
+    import tinygrad_lr
+    from tinygrad_lr.utils.data import DataLoader as OurLoader
+    from tinygrad_lr.utils.data import TensorDataset as OurDataset
+
+    x = np.arange(20.0).reshape(10, 2)
+    tinygrad_lr.manual_seed(seed)
+    ours = [
+        b[0].numpy().copy()
+        for _ in range(2)
+        for b in OurLoader(OurDataset(tinygrad_lr.tensor(x)), 4, shuffle)
+    ]
+    ours_next = tinygrad_lr.rand(3).numpy()
+    torch.manual_seed(seed)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.tensor(x)), 4, shuffle
+    )
+    theirs = [b[0].numpy() for _ in range(2) for b in loader]
+    theirs_next = torch.rand(3).numpy()
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(ours_next, theirs_next)

@@ -1,4 +1,4 @@
-"""Datasets and the `DataLoader` that cuts them into mini-batches, as `torch.utils.array`.
+"""Datasets and the `DataLoader` that cuts them into mini-batches, as `torch.utils.data`.
 
 Reading order: `Dataset` (sample i, for any i below its length), `TensorDataset` (sample i is
 row i of each tensor), `default_collate` (a list of samples becomes one batch), `DataLoader`
@@ -7,11 +7,11 @@ row i of each tensor), `default_collate` (a list of samples becomes one batch), 
 What differs from PyTorch, and why:
 - Map-style datasets only: no `IterableDataset`, `Sampler` or `batch_sampler`, and no worker
   processes (`num_workers` must be 0).
-- `shuffle=True` draws its order with `generator.permutation(n)` (the method of a
-  `numpy.random.Generator`), so for the same seed the order differs from PyTorch's
-  `torch.randperm`. Without a generator it draws from this module's own, which
-  `tinygrad_lr.manual_seed` does not seed yet: pass `generator=np.random.default_rng(seed)`
-  for an order that repeats from run to run.
+- Random numbers are PyTorch's: each epoch draws a base seed from `generator` (or the default
+  generator, which `tinygrad_lr.manual_seed` seeds), and `shuffle=True` then draws the order
+  with `randperm` as PyTorch's RandomSampler does, so after `manual_seed(s)` the batches come
+  in PyTorch's order. A `numpy.random.Generator` is also accepted as `generator` (its
+  `permutation(n)` gives the order; the numbers are then NumPy's, not PyTorch's).
 - Stacking sample tensors that require grad cannot be recorded (the engine has no stack op), so
   `default_collate` refuses them while recording. A `TensorDataset` does not stack: its batches
   are gathered with one recorded index per tensor, so gradients flow back to its tensors.
@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .. import random
 from ..autograd import is_grad_enabled
 from ..errors import DimError, GraphError, ShapeError
 from ..tensor import Tensor, tensor
@@ -183,27 +184,34 @@ def _rebuild(elem: Any, items: dict | list) -> Any:
 
 
 class PermutationGenerator(Protocol):
-    """What `DataLoader(generator=...)` needs: `permutation(n)`, every index in range(n) once,
-    in a random order. A `numpy.random.Generator` (`np.random.default_rng(seed)`) has it."""
+    """A `numpy.random.Generator` (`np.random.default_rng(seed)`), also accepted as a
+    DataLoader's `generator`: `permutation(n)` gives every index in range(n) once."""
 
     def permutation(self, n: int) -> Any: ...
 
 
-_default_generator = np.random.default_rng()
-
-
-def _random_order(n: int, generator: PermutationGenerator | None) -> np.ndarray:
-    """The indices of one shuffled epoch. The only place the DataLoader draws random numbers,
-    so that it can become PyTorch's `torch.randperm(n, generator=generator)` in one edit."""
-    rng = _default_generator if generator is None else generator
-    return np.asarray(rng.permutation(n), dtype=np.int64)
+def _epoch_order(n: int, shuffle: bool, generator: Any) -> np.ndarray:
+    """The indices of one epoch, drawing what PyTorch's DataLoader draws: a base seed (one
+    64-bit draw, even without shuffling), then for a shuffle without a generator of its own a
+    seed for a fresh generator, and from it `randperm(n)`. The only place the DataLoader draws
+    random numbers."""
+    if generator is not None and not isinstance(generator, random.Generator):
+        return np.asarray(generator.permutation(n), dtype=np.int64) if shuffle else np.arange(n)
+    random.random_int64(generator=generator)  # the base seed of PyTorch's worker processes
+    if not shuffle:
+        return np.arange(n)
+    if generator is None:
+        seed = int(random.random_int64())
+        generator = random.Generator()
+        generator.manual_seed(seed)
+    return random.randperm(n, generator=generator)
 
 
 class DataLoader:
-    """Iterate over a dataset in mini-batches, as `torch.utils.array.DataLoader`.
+    """Iterate over a dataset in mini-batches, as `torch.utils.data.DataLoader`.
 
     Each `iter(loader)` is one epoch. With `shuffle=True` every epoch takes a new order, drawn
-    from `generator` (see `PermutationGenerator`; default: this module's own generator). A batch
+    from `generator` (default: the default generator, as in PyTorch). A batch
     is `collate_fn(list of samples)`, by default `default_collate`, so samples `(x, y)` give the
     list `[xs, ys]`. A `TensorDataset` with the default collation is gathered directly, one
     index per tensor, which is faster and gives the same batch. `drop_last=True` drops a last
@@ -225,7 +233,7 @@ class DataLoader:
         num_workers: int = 0,
         collate_fn: Callable[[Any], Any] | None = None,
         drop_last: bool = False,
-        generator: PermutationGenerator | None = None,
+        generator: random.Generator | PermutationGenerator | None = None,
     ) -> None:
         if num_workers != 0 or isinstance(num_workers, bool):
             raise ValueError(
@@ -253,10 +261,14 @@ class DataLoader:
                 "shuffle=True needs a dataset with at least one sample, this one is empty "
                 "(PyTorch refuses it too: num_samples=0)"
             )
-        if generator is not None and not callable(getattr(generator, "permutation", None)):
+        if not (
+            generator is None
+            or isinstance(generator, random.Generator)
+            or callable(getattr(generator, "permutation", None))
+        ):
             raise TypeError(
-                f"generator must have a permutation(n) method, such as "
-                f"np.random.default_rng(seed); got a {type(generator).__name__}"
+                "generator must be a tinygrad_lr.random.Generator (or a NumPy Generator, "
+                f"np.random.default_rng(seed)); got a {type(generator).__name__}"
             )
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"collate_fn must be callable, got a {type(collate_fn).__name__}")
@@ -280,7 +292,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         n = _length(self.dataset, "iterating")
-        order = _random_order(n, self.generator) if self._shuffle else np.arange(n)
+        order = _epoch_order(n, self._shuffle, self.generator)
         if self.batch_size is None:
             for i in order.tolist():
                 yield self.collate_fn(self.dataset[i])

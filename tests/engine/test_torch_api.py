@@ -1,0 +1,195 @@
+"""The top level works as `torch` for the subset tinygrad_lr has: creation functions, dtypes,
+PyTorch's dtype rules, indexing, in-place updates, `view`, `autograd.grad`."""
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_lr as tg
+from tinygrad_lr import DtypeError, GraphError, ShapeError
+
+
+def _same(ours, theirs):
+    theirs_np = theirs.detach().numpy()
+    assert ours.shape == tuple(theirs.shape), (ours.shape, theirs.shape)
+    assert ours.dtype == theirs_np.dtype, (ours.dtype, theirs_np.dtype)
+    np.testing.assert_allclose(ours.numpy(), theirs_np, rtol=1e-6, atol=1e-7)
+
+
+CREATION = {
+    "zeros": lambda L: L.zeros(2, 3),
+    "zeros tuple": lambda L: L.zeros((2, 3), dtype=L.float64),
+    "ones int": lambda L: L.ones(3, dtype=L.long),
+    "full float": lambda L: L.full((2, 2), 1.5),
+    "full int": lambda L: L.full((2,), 7),
+    "full bool": lambda L: L.full((2,), True),
+    "arange int": lambda L: L.arange(5),
+    "arange float": lambda L: L.arange(0, 1, 0.25),
+    "arange start end": lambda L: L.arange(2, 7, 2),
+    "linspace": lambda L: L.linspace(0, 1, 5),
+    "eye": lambda L: L.eye(3),
+    "eye rect": lambda L: L.eye(2, 4),
+    "tensor float list": lambda L: L.tensor([1.0, 2.0]),
+    "tensor int list": lambda L: L.tensor([[1, 2]]),
+    "tensor float64 array": lambda L: L.tensor(np.zeros(3)),
+    "as_tensor": lambda L: L.as_tensor(np.arange(3.0)),
+    "from_numpy int32": lambda L: L.from_numpy(np.arange(3, dtype=np.int32)),
+    "LongTensor": lambda L: L.LongTensor([1, 2]),
+    "FloatTensor": lambda L: L.FloatTensor([1, 2]),
+    "zeros_like": lambda L: L.zeros_like(L.tensor([[1, 2]])),
+    "ones_like float64": lambda L: L.ones_like(L.tensor(np.zeros(2)), dtype=L.float64),
+    "full_like": lambda L: L.full_like(L.tensor([1.0, 2.0]), 3),
+}
+
+
+@pytest.mark.parametrize("name", CREATION)
+def test_creation_functions_match_pytorch(name):
+    _same(CREATION[name](tg), CREATION[name](torch))
+
+
+SEEDED = {
+    "rand": lambda L: L.rand(3, 4),
+    "randn": lambda L: L.randn(20),
+    "randn float64": lambda L: L.randn(2, 3, dtype=L.float64),
+    "randint": lambda L: L.randint(0, 10, (6,)),
+    "randint high": lambda L: L.randint(5, (2, 3)),
+    "randperm": lambda L: L.randperm(10),
+    "rand then randn": lambda L: L.rand(3) + L.randn(3),
+    "uniform_": lambda L: L.zeros(5).uniform_(-2, 3),
+    "normal_": lambda L: L.zeros(17).normal_(1.0, 0.5),
+}
+
+
+@pytest.mark.parametrize("name", SEEDED)
+@pytest.mark.parametrize("seed", [0, 1234])
+def test_seeded_random_functions_draw_pytorchs_numbers(name, seed):
+    tg.manual_seed(seed)
+    ours = SEEDED[name](tg)
+    torch.manual_seed(seed)
+    theirs = SEEDED[name](torch)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_dtype_names_are_pytorchs():
+    assert tg.float == tg.float32 == np.float32 and tg.double == tg.float64
+    assert tg.long == tg.int64 and tg.tensor([1]).dtype == tg.long
+
+
+EXPRESSIONS = {
+    "exp of int": lambda L: L.tensor([1, 2]).exp(),
+    "sqrt of int": lambda L: L.tensor(4).sqrt(),
+    "sum of bool": lambda L: L.tensor([True, False, True]).sum(),
+    "sum of int32": lambda L: L.tensor(np.array([1, 2], np.int32)).sum(),
+    "min of int": lambda L: L.tensor([3, -1, 2]).min(),
+    "max of bool": lambda L: L.tensor([True, False]).max(),
+    "amin of int dim": lambda L: L.tensor([[3, -1], [0, 5]]).amin(dim=0),
+    "prod of int": lambda L: L.tensor([2, 3, 4]).prod(),
+    "eq": lambda L: L.eq(L.tensor([1, 2, 3]), L.tensor([1, 0, 3])),
+    "eq sum item": lambda L: L.tensor(L.eq(L.tensor([1, 2]), L.tensor([1, 2])).sum().item()),
+    "argmax": lambda L: L.argmax(L.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1),
+    "function forms": lambda L: L.sigmoid(L.tanh(L.tensor([0.5, -1.0]))),
+    "where": lambda L: L.where(L.tensor([True, False]), L.tensor([1.0, 2.0]), 0.0),
+    "cat ints": lambda L: L.cat([L.tensor([1, 2]), L.tensor([3])]),
+    "stack": lambda L: L.stack([L.tensor([1.0]), L.tensor([2.0])], dim=1),
+    "index ints and list": lambda L: L.arange(24).reshape(2, 3, 4)[0, :, [0, 1]],
+    "index list ints": lambda L: L.arange(24).reshape(2, 3, 4)[[0, 1], 1, 2],
+    "index slice list int": lambda L: L.arange(24).reshape(2, 3, 4)[:, [0, 2], 1],
+    "index bool": lambda L: L.arange(4)[L.tensor([True, False, True, False])],
+    "long of float": lambda L: L.tensor([1.7, -1.7]).long(),
+    "to dtype": lambda L: L.tensor([1, 2]).to(L.float64),
+    "to device": lambda L: L.tensor([1.0]).to("cpu"),
+    "expand": lambda L: L.tensor([[1], [2]]).expand(2, 3),
+    "repeat": lambda L: L.tensor([1, 2]).repeat(2, 2),
+    "clamp int": lambda L: L.tensor([1, 5, 9]).clamp(2, 6),
+    "std default": lambda L: L.tensor([1.0, 2.0, 4.0]).std(),
+}
+
+
+@pytest.mark.parametrize("name", EXPRESSIONS)
+def test_expressions_give_pytorchs_values_and_dtypes(name):
+    _same(EXPRESSIONS[name](tg), EXPRESSIONS[name](torch))
+
+
+def test_mean_of_integers_raises_as_in_pytorch():
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).mean()
+    with pytest.raises(DtypeError, match="floating-point"):
+        tg.tensor([1, 2]).mean()
+
+
+def test_a_cast_to_an_integer_dtype_is_not_differentiable():
+    w = tg.tensor([1.5, 2.5], requires_grad=True)
+    assert (
+        not w.long().requires_grad
+        and not torch.tensor([1.5], requires_grad=True).long().requires_grad
+    )
+
+
+def test_matmul_of_different_float_dtypes_raises_as_in_pytorch():
+    with pytest.raises(RuntimeError):
+        torch.zeros(2, 2, dtype=torch.float64) @ torch.zeros(2, 2)
+    with pytest.raises(DtypeError, match="same dtype"):
+        tg.zeros(2, 2, dtype=tg.float64) @ tg.zeros(2, 2)
+
+
+def test_view_of_a_non_contiguous_tensor_raises_as_in_pytorch_and_reshape_copies():
+    with pytest.raises(RuntimeError, match="view"):
+        torch.zeros(2, 3).t().view(6)
+    x = tg.zeros(2, 3)
+    with pytest.raises(ShapeError, match="reshape"):
+        x.T.view(6)
+    assert x.T.reshape(6).shape == (6,)
+    assert np.shares_memory(x.view(3, 2).numpy(), x.numpy())
+
+
+def test_in_place_updates_under_no_grad_change_the_tensor_as_in_pytorch():
+    for L in (tg, torch):
+        w = L.tensor([1.0, 2.0], requires_grad=True)
+        (w * w).sum().backward()
+        with L.no_grad():
+            w -= 0.5 * w.grad
+            w.add_(1.0)
+            w.mul_(2.0)
+            w[0] = 10.0
+        assert w.tolist() == [10.0, 2.0] and w.requires_grad and w.grad_fn is None
+        assert w._version == 4
+
+
+def test_in_place_update_of_a_leaf_that_requires_grad_outside_no_grad_raises():
+    w = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(GraphError, match="leaf"):
+        w += 1
+    with pytest.raises(GraphError, match="leaf"):
+        w[0] = 2.0
+
+
+def test_an_in_place_update_that_would_change_the_dtype_raises_as_in_pytorch():
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).add_(0.5)
+    with pytest.raises(DtypeError, match="can't be cast"):
+        tg.tensor([1, 2]).add_(0.5)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_fill_copy_clamp_in_place(seed):
+    for L in (tg, torch):
+        x = L.zeros(3)
+        x.fill_(2.0)
+        x.copy_(L.tensor([1.0, -5.0, 5.0]))
+        x.clamp_(-1, 1)
+        assert x.tolist() == [1.0, -1.0, 1.0]
+
+
+def test_autograd_grad_returns_the_gradients_without_touching_grad():
+    for L in (tg, torch):
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        y = L.tensor([3.0], requires_grad=True)
+        (gx, gy) = L.autograd.grad((x * x * y).sum(), [x, y])
+        assert gx.tolist() == [6.0, 12.0] and gy.tolist() == [5.0] and x.grad is None
+
+
+def test_autograd_grad_refuses_an_unused_input_unless_allowed():
+    x, z = tg.tensor([1.0], requires_grad=True), tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(GraphError, match="not used"):
+        tg.autograd.grad((x * 2).sum(), [x, z])
+    assert tg.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)[1] is None

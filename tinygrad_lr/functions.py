@@ -1,0 +1,51 @@
+"""PyTorch's function forms of Tensor methods: `exp(x)` is `x.exp()`, `max(x, 1)` is
+`x.max(1)`, `matmul(a, b)` is `a @ b`, ... so `torch.sigmoid(z)` runs unchanged with
+`import tinygrad_lr as torch`. Each forwards its arguments to the method of the same name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .tensor import Tensor, tensor
+
+METHODS = (
+    "abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "clone", "div", "eq",
+    "exp", "flatten", "gather", "ge", "gt", "le", "log", "log_softmax", "lt", "matmul", "max",
+    "mean", "min", "mul", "ne", "neg", "numel", "permute", "pow", "prod", "relu", "reshape",
+    "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose",
+    "unsqueeze", "var",
+)  # fmt: skip
+
+
+def _function_form(name: str) -> Callable[..., Any]:
+    def function(input: Any, *args: Any, **kwargs: Any) -> Any:
+        x = input if isinstance(input, Tensor) else tensor(input)
+        return getattr(x, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"`input.{name}(...)`, as `torch.{name}`."
+    return function
+
+
+for _name in METHODS:
+    globals()[_name] = _function_form(_name)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """The product of two matrices, as `torch.mm` (2-D only)."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"mm: expected two matrices, got shapes {input.shape} and {mat2.shape}")
+    return input @ mat2
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """The elementwise maximum; ties split the gradient, as in PyTorch."""
+    return input.max(other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    return input.min(other)
+
+
+__all__ = [*METHODS, "maximum", "minimum", "mm"]
