@@ -160,7 +160,8 @@ class Context:
                 name = f" ({t.name})" if t.name else ""
                 raise GraphError(
                     f"backward through {self.name}: one of the tensors it saved for the "
-                    f"gradient, {what}{name} of shape {t.shape} ({t.array.dtype}), was changed in "
+                    f"gradient, {what}{name} of shape {tuple(t.shape)} ({t.array.dtype}), was "
+                    "changed in "
                     f"place after the forward pass: it is at version {counter.value}, {self.name} "
                     f"saved it at version {then}. The gradient would be computed from values "
                     "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
@@ -171,6 +172,16 @@ class Context:
     @property
     def name(self) -> str:
         return self.op.__name__
+
+    @property
+    def torch_name(self) -> str:
+        """The name PyTorch prints for this node (`grad_fn=<MulBackward0>`): the op's, or the
+        one a composite gave its last node (`functional.cross_entropy`: "NllLossBackward0")."""
+        label = self.__dict__.get("label")
+        if label:
+            return label
+        op = self.op.__dict__.get("torch_name") or f"{self.name}Backward0"
+        return op(self) if callable(op) else op
 
     def release(self) -> None:
         """Forget the inputs and saved arrays; a later backward through this op is an error."""
@@ -234,7 +245,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "op") -
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise ShapeError(
-            f"{op_name} backward returned a gradient of shape {grad.shape} for an input of shape "
+            f"{op_name} backward returned a gradient of shape {tuple(grad.shape)} for an input "
+            "of shape "
             f"{shape}: it has fewer dims than the input"
         )
     if extra:
@@ -245,7 +257,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "op") -
     if grad.shape != shape:
         raise ShapeError(
             f"{op_name} backward returned a gradient that does not reduce to the input's shape "
-            f"{shape} (got {grad.shape} after unbroadcasting)"
+            f"{shape} (got {tuple(grad.shape)} after unbroadcasting)"
         )
     return grad
 
@@ -289,6 +301,14 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
 
 
 tracers: list[Any] = []  # active `visual.trace` objects; empty unless a learner asked
+
+
+def labelled(t: Tensor, torch_name: str) -> Tensor:
+    """`t`, its node printed as PyTorch names the one op it computes in one go (a composite's
+    last node, e.g. the division ending a mean, prints as "MeanBackward0")."""
+    if t.grad_fn is not None:
+        t.grad_fn.label = torch_name
+    return t
 
 
 def accumulate_grad(t: Tensor, g: np.ndarray) -> None:
@@ -390,7 +410,7 @@ def grad(
             if out.array.size != 1:
                 raise GraphError(
                     f"grad can be implicitly created only for outputs with one element; pass "
-                    f"grad_outputs for the output of shape {out.shape}"
+                    f"grad_outputs for the output of shape {tuple(out.shape)}"
                 )
             g = np.ones_like(out.array)
         else:

@@ -169,15 +169,18 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [t.to(dtype) for t in tensors]
     first = tensors[0]
     if not -first.ndim <= dim < max(first.ndim, 1):
-        raise IndexError(f"cat: dim {dim} is out of range for tensors of shape {first.shape}")
+        raise IndexError(
+            f"cat: dim {dim} is out of range for tensors of shape {tuple(first.shape)}"
+        )
     axis = dim % first.ndim if first.ndim else 0
     for t in tensors[1:]:
         if t.ndim != first.ndim or any(
             a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis
         ):
             raise ShapeError(
-                f"cat: sizes of tensors must match except in dim {dim}: got {first.shape} and "
-                f"{t.shape}"
+                f"cat: sizes of tensors must match except in dim {dim}: got "
+                f"{tuple(first.shape)} and "
+                f"{tuple(t.shape)}"
             )
     return ops.Cat.apply(*tensors, dim=axis)
 

@@ -35,7 +35,9 @@ for _name in METHODS:
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """The product of two matrices, as `torch.mm` (2-D only)."""
     if input.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(f"mm: expected two matrices, got shapes {input.shape} and {mat2.shape}")
+        raise ValueError(
+            f"mm: expected two matrices, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}"
+        )
     return input @ mat2
 
 

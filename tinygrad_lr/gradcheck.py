@@ -67,7 +67,8 @@ def gradcheck(
                 return False
             where = tuple(int(k) for k in np.argwhere(~np.isfinite(analytic + numeric))[0])
             raise GradcheckError(
-                f"gradcheck failed for input {i} (shape {x.shape}): {problem}, first at element "
+                f"gradcheck failed for input {i} (shape {tuple(x.shape)}): {problem}, first at "
+                "element "
                 f"{where}: analytic {analytic[where]!r}, numeric {numeric[where]!r}"
             )
         bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
@@ -76,7 +77,7 @@ def gradcheck(
                 return False
             where = tuple(int(k) for k in np.argwhere(bad)[0])
             raise GradcheckError(
-                f"gradcheck failed for input {i} (shape {x.shape}) at element {where}: "
+                f"gradcheck failed for input {i} (shape {tuple(x.shape)}) at element {where}: "
                 f"analytic {analytic[where]!r}, numeric {numeric[where]!r} "
                 f"(|difference| {abs(analytic[where] - numeric[where]):.3g} > atol + rtol·|numeric|"
                 f" = {atol + rtol * abs(numeric[where]):.3g}); {int(bad.sum())} of {bad.size} "

@@ -85,6 +85,8 @@ class Pow(Function):
     xʸ ln x there), so `x ** 0` and `0 ** y` have finite gradients.
     """
 
+    torch_name = staticmethod(lambda ctx: f"PowBackward{int(ctx.needs_input_grad[1])}")
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         z = x**y
@@ -198,6 +200,8 @@ class Log(Function):
 class ReLU(Function):
     """z = max(x, 0);  dx = g where z > 0, else 0 (PyTorch's choice at x = 0)"""
 
+    torch_name = "ReluBackward0"  # what PyTorch prints as grad_fn
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         z = np.maximum(x, 0)
@@ -277,6 +281,8 @@ class Clamp(Function):
     """z = min(max(x, low), high);  dx = g where low ≤ x ≤ high, else 0 (bounds included, as in
     PyTorch). Either bound may be None."""
 
+    torch_name = "ClampBackward1"
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
         ctx.save_for_backward(x)
@@ -309,6 +315,8 @@ class Clone(Function):
 class Cast(Function):
     """z = x converted to `dtype`;  dx = g converted back to x's dtype"""
 
+    torch_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         ctx.input_dtype = x.dtype
@@ -328,6 +336,14 @@ def _expand_reduced(g: np.ndarray, ctx: Context) -> np.ndarray:
 class Sum(Function):
     """z = Σ over `axes` of x;  dx = g copied along the summed axes"""
 
+    torch_name = staticmethod(
+        lambda ctx: (
+            "SumBackward0"
+            if not ctx.keepdim and len(ctx.axes) == len(ctx.shape)
+            else "SumBackward1"
+        )
+    )
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, x.shape
@@ -345,6 +361,8 @@ class Max(Function):
     that with a NaN present PyTorch's `max()` sends the gradient to the NaN, and this gives NaN).
     """
 
+    torch_name = "AmaxBackward0"
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         z = x.max(axis=axes, keepdims=True)
@@ -361,6 +379,8 @@ class Max(Function):
 
 class Min(Function):
     """z = min over `axes` of x;  dx = g / k at each of the k elements equal to the min, else 0"""
+
+    torch_name = "AminBackward0"
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -405,6 +425,8 @@ class Reshape(Function):
     """z = x with a new shape, same elements in the same order;  dx = g reshaped back"""
 
     returns_view = True
+
+    torch_name = "ViewBackward0"
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -486,6 +508,12 @@ class MatMul(Function):
     applies the rule, and leaves the summing over broadcast batch dims to the engine.
     """
 
+    torch_name = staticmethod(
+        lambda ctx: {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0"}.get(
+            ctx.ndims, "MatmulBackward0"
+        )
+    )
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         dx, dy = ctx.needs_input_grad
@@ -514,6 +542,18 @@ class MatMul(Function):
 
 
 # --- indexing --------------------------------------------------------------------------------
+def _index_name(index: object) -> str:
+    """What PyTorch calls indexing's backward: a select (an int), a slice, or an index."""
+    entries = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(e, np.ndarray) for e in entries):
+        return "IndexBackward0"
+    return (
+        "SelectBackward0"
+        if any(isinstance(e, int | np.integer) for e in entries)
+        else ("SliceBackward0")
+    )
+
+
 class Index(Function):
     """z = x[index];  dx = zeros like x, with g added at `index` (repeated positions accumulate)
 
@@ -523,6 +563,8 @@ class Index(Function):
     """
 
     returns_view = True
+
+    torch_name = staticmethod(lambda ctx: _index_name(ctx.index))
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, index: object) -> np.ndarray:

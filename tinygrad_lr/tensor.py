@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import autograd, ops, random
+from . import autograd, ops, printing, random
 from .autograd import Context, Function, VersionCounter
 from .dtypes import (
     DEFAULT_FLOAT,
@@ -26,6 +26,19 @@ from .dtypes import (
 from .errors import DimError, DtypeError, GraphError, ShapeError
 
 Dims = int | Sequence[int] | None
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as PyTorch's `torch.Size([3, 1])`, so that
+    printed shapes read as they do in PyTorch. Compares equal to the plain tuple."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
 
 
 class ValuesIndices(NamedTuple):
@@ -142,8 +155,8 @@ class Tensor:
         return self
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.array.shape
+    def shape(self) -> Size:
+        return Size(self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -156,8 +169,8 @@ class Tensor:
     def dim(self) -> int:
         return self.array.ndim
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.array.shape if dim is None else self.array.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
         return self.array.size
@@ -191,7 +204,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         if self.array.size != 1:
             raise ShapeError(
-                f"item() needs a tensor with one element, this one has shape {self.shape} "
+                f"item() needs a tensor with one element, this one has shape {tuple(self.shape)} "
                 f"({self.array.size} elements)"
             )
         return self.array.item()
@@ -237,16 +250,22 @@ class Tensor:
             return self.array.copy() if copy else self.array
         return self.array.astype(dtype, copy=bool(copy))
 
+    def _print_options(self) -> dict[str, Any]:
+        return dict(
+            requires_grad=self.requires_grad,
+            grad_fn_name=None if self.grad_fn is None else self.grad_fn.torch_name,
+            is_parameter=self._is_parameter,
+        )
+
+    _is_parameter = False  # nn.Parameter prints "Parameter containing:" first
+
     def __repr__(self) -> str:
-        body = np.array2string(self.array, separator=" ", prefix="Tensor(", precision=4)
-        extras = [f"dtype={self.dtype}"]
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn.name}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
-        return f"Tensor({body}, {', '.join(extras)})"
+        """As PyTorch prints it, character for character (see `printing.py`)."""
+        return printing.tensor_repr(self.array, **self._print_options())
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.2f}"`: a 0-d tensor formats as its number, as in PyTorch."""
+        return printing.format_tensor(self.array, spec, **self._print_options())
 
     def __len__(self) -> int:
         if not self.shape:
@@ -259,7 +278,7 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise ShapeError(
-                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                f"the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; "
                 "use .any() or .all()"
             )
         return bool(self.array)
@@ -289,7 +308,8 @@ class Tensor:
             if self.array.size != 1:
                 raise GraphError(
                     f"grad can be implicitly created only for scalar outputs; this tensor has "
-                    f"shape {self.shape}: pass backward(gradient=...) of that shape, or reduce "
+                    f"shape {tuple(self.shape)}: pass backward(gradient=...) of that shape, or "
+                    "reduce "
                     "it first (for example .sum())"
                 )
             grad = np.ones_like(self.array)
@@ -299,8 +319,8 @@ class Tensor:
             )
             if grad.shape != self.shape:
                 raise ShapeError(
-                    f"backward: gradient has shape {grad.shape} but the tensor has shape "
-                    f"{self.shape}; they must be the same"
+                    f"backward: gradient has shape {tuple(grad.shape)} but the tensor has shape "
+                    f"{tuple(self.shape)}; they must be the same"
                 )
         autograd.backward(self, grad, retain_graph)
 
@@ -330,7 +350,7 @@ class Tensor:
         except ValueError as error:
             if isinstance(error, ShapeError):
                 raise
-            _check_broadcast(op.__name__, a.shape, b.shape)
+            _check_broadcast(op.__name__, a.array.shape, b.array.shape)
             raise
 
     def __add__(self, other: Any) -> Tensor:
@@ -382,7 +402,7 @@ class Tensor:
                 ".float()"
             )
         a, b = self._operands(other)
-        _check_matmul(a.shape, b.shape)
+        _check_matmul(a.array.shape, b.array.shape)
         return ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other: Any) -> Tensor:
@@ -409,7 +429,7 @@ class Tensor:
         elif not isinstance(other, np.ndarray | np.generic | int | float | list | tuple):
             return NotImplemented  # so `tensor == None` is False, as in PyTorch
         other = np.asarray(other)
-        _check_broadcast(compare.__name__, self.shape, other.shape)
+        _check_broadcast(compare.__name__, self.array.shape, other.shape)
         return Tensor.wrap(compare(self.array, other), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -490,12 +510,13 @@ class Tensor:
     def softmax(self, dim: int) -> Tensor:
         """exp(x − m) / Σ exp(x − m) along `dim`, m the (detached) max: see `functional.softmax`."""
         e = self._shifted(dim).exp()
-        return e / e.sum(dim=dim, keepdim=True)
+        return autograd.labelled(e / e.sum(dim=dim, keepdim=True), "SoftmaxBackward0")
 
     def log_softmax(self, dim: int) -> Tensor:
         """(x − m) − log Σ exp(x − m) along `dim`: see `functional.log_softmax`."""
         shifted = self._shifted(dim)
-        return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+        out = shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+        return autograd.labelled(out, "LogSoftmaxBackward0")
 
     def _shifted(self, dim: int) -> Tensor:
         """x − max(x) along `dim`, the max detached: it changes nothing mathematically (it
@@ -572,7 +593,8 @@ class Tensor:
             )
         axes = self._dims(dim, "mean")
         count = int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axes, keepdim) / count
+        name = "MeanBackward0" if dim is None else "MeanBackward1"
+        return autograd.labelled(self.sum(axes, keepdim) / count, name)
 
     def var(
         self,
@@ -612,7 +634,8 @@ class Tensor:
         axes = self._dims(dim, name)
         if self.array.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
             raise DimError(
-                f"{name}() over a dim of size 0 (tensor of shape {self.shape}) has no value: "
+                f"{name}() over a dim of size 0 (tensor of shape {tuple(self.shape)}) has no "
+                "value: "
                 "reduce over a dim that is not empty, as PyTorch requires too"
             )
         return op.apply(self, axes=axes, keepdim=keepdim)
@@ -661,12 +684,15 @@ class Tensor:
         if dim is None or self.ndim == 0:
             self._dims(dim, name)
             if self.array.size == 0:
-                raise DimError(f"{name}() of an empty tensor (shape {self.shape}) has no index")
+                raise DimError(
+                    f"{name}() of an empty tensor (shape {tuple(self.shape)}) has no index"
+                )
             return Tensor.wrap(np.asarray(find(self.array), dtype=np.int64))
         axis = self._dim(dim, name)
         if self.shape[axis] == 0:
             raise DimError(
-                f"{name}: dim {dim} of a tensor of shape {self.shape} is empty, so it has no "
+                f"{name}: dim {dim} of a tensor of shape {tuple(self.shape)} is empty, so it "
+                "has no "
                 "extreme value"
             )
         return Tensor.wrap(find(self.array, axis=axis, keepdims=keepdim).astype(np.int64))
@@ -694,7 +720,7 @@ class Tensor:
             repeated = next(a for a in axes if axes.count(a) > 1)
             raise DimError(
                 f"{op}: dim {repeated} appears multiple times in dims {dims} "
-                f"(tensor of shape {self.shape})"
+                f"(tensor of shape {tuple(self.shape)})"
             )
         return tuple(sorted(axes)) if self.ndim else ()
 
@@ -704,7 +730,7 @@ class Tensor:
         low, high = (-n, n - 1) if n else (-1, 0)
         if not low <= dim <= high:
             raise DimError(
-                f"{op}: dim {dim} is out of range for a tensor of shape {self.shape} "
+                f"{op}: dim {dim} is out of range for a tensor of shape {tuple(self.shape)} "
                 f"(expected a dim in [{low}, {high}])"
             )
         return int(dim) % n if n else 0
@@ -719,7 +745,7 @@ class Tensor:
             np.empty(self.shape, dtype=bool).reshape(shape)
         except ValueError:
             raise ShapeError(
-                f"reshape: cannot reshape a tensor of shape {self.shape} ({self.array.size} "
+                f"reshape: cannot reshape a tensor of shape {tuple(self.shape)} ({self.array.size} "
                 f"elements) into shape {shape}"
             ) from None
         return ops.Reshape.apply(self, shape=shape)
@@ -732,7 +758,8 @@ class Tensor:
         out = self.reshape(*shape)
         if not np.shares_memory(out.array, self.array) and self.array.size:
             raise ShapeError(
-                f"view: a tensor of shape {self.shape} with these strides cannot be viewed as "
+                f"view: a tensor of shape {tuple(self.shape)} with these strides cannot be "
+                "viewed as "
                 f"{tuple(shape)} without copying its memory (it is not contiguous, e.g. after a "
                 "transpose): use .reshape(...) instead, as PyTorch advises"
             )
@@ -755,7 +782,8 @@ class Tensor:
             if n != 1 and n != shape[i + extra]:
                 raise ShapeError(
                     f"expand: the size of dim {i} ({n}) must match the new size "
-                    f"({shape[i + extra]}) or be 1; tensor of shape {self.shape}, sizes {sizes}"
+                    f"({shape[i + extra]}) or be 1; tensor of shape {tuple(self.shape)}, sizes "
+                    f"{sizes}"
                 )
         return self if shape == self.shape else ops.Expand.apply(self, shape=shape)
 
@@ -781,7 +809,7 @@ class Tensor:
         if sorted(axes) != list(range(self.ndim)):
             raise ShapeError(
                 f"permute: {tuple(dims)} is not an ordering of the {self.ndim} dims of a tensor "
-                f"of shape {self.shape}"
+                f"of shape {tuple(self.shape)}"
             )
         return ops.Permute.apply(self, dims=axes)
 
@@ -836,7 +864,7 @@ class Tensor:
             x = self if first is None else ops.Index.apply(self, index=first)
             return ops.Index.apply(x, index=rest)
         except IndexError as error:
-            raise IndexError(f"indexing a tensor of shape {self.shape}: {error}") from None
+            raise IndexError(f"indexing a tensor of shape {tuple(self.shape)}: {error}") from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """`x[index] = value`, in place (see `add_` for the rules on tensors that need grad)."""
@@ -860,15 +888,14 @@ class Tensor:
         dtype = result_type(self, other)
         if category(dtype) > category(self.dtype):
             raise DtypeError(
-                f"{name}: result type {dtype} can't be cast to the desired output type "
-                f"{self.dtype}"
+                f"{name}: result type {dtype} can't be cast to the desired output type {self.dtype}"
             )
         try:
             result = np.broadcast_to(combine(self.array, values), self.shape)
         except ValueError:
             raise ShapeError(
                 f"{name}: the result of shape {np.broadcast_shapes(self.shape, np.shape(values))}"
-                f" does not fit this tensor's shape {self.shape}"
+                f" does not fit this tensor's shape {tuple(self.shape)}"
             ) from None
         self.array[...] = result
         self.version.bump()
@@ -918,6 +945,18 @@ class Tensor:
         """Fill with uniform values in [a, b), PyTorch's numbers after `manual_seed`."""
         values = random.uniform(self.shape, a, b, self.dtype, generator)
         return self._inplace("uniform_", values, lambda _, v: v)
+
+    def random_(self, *bounds: int, generator: Any = None) -> Tensor:
+        """Fill with integers drawn uniformly from [from, to): `random_(to)` or
+        `random_(from, to)`, PyTorch's numbers after `manual_seed`."""
+        if len(bounds) == 1:
+            low, high = 0, bounds[0]
+        elif len(bounds) == 2:
+            low, high = bounds
+        else:
+            raise TypeError("random_(to) or random_(from, to): give the bounds")
+        values = random.randint(low, high, self.shape, self.dtype, generator)
+        return self._inplace("random_", values, lambda _, v: v)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with normal values, PyTorch's numbers after `manual_seed`."""

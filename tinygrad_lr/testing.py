@@ -70,7 +70,7 @@ def check_op(
     expected = (torch_fn or fn)(*theirs)
     expected_value = expected.detach().numpy()
     assert out.shape == tuple(expected.shape), (
-        f"output shape: tinygrad_lr {out.shape}, PyTorch {tuple(expected.shape)}"
+        f"output shape: tinygrad_lr {tuple(out.shape)}, PyTorch {tuple(expected.shape)}"
     )
     assert out.dtype == expected_value.dtype, (
         f"output dtype: tinygrad_lr {out.dtype}, PyTorch {expected_value.dtype}"

@@ -129,8 +129,9 @@ def init_numpy_weights(input_dim: int, num_classes: int) -> tuple[np.ndarray, np
 
 
 def initial_linear(p: Prepared, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The PyTorch model's first weights: `torch.manual_seed(seed)` then `nn.Linear`, as the
-    lesson does; without PyTorch, tinygrad_lr's own initialisation with the same seed."""
+    """The PyTorch model's first weights: `manual_seed(seed)` then `nn.Linear`, as the lesson
+    does, drawn by PyTorch when it is installed and otherwise by tinygrad_lr, whose generator
+    is PyTorch's: the same numbers either way (`weights_source` says which drew them)."""
     D, C = p.X_train.shape[1], len(p.encoder)
     torch = train.torch_or_none()
     if torch is None:
@@ -140,6 +141,12 @@ def initial_linear(p: Prepared, seed: int) -> tuple[np.ndarray, np.ndarray]:
     torch.manual_seed(seed)
     layer = torch.nn.Linear(D, C)
     return layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()
+
+
+def weights_source(seed: int) -> str:
+    """Where part 2's starting weights come from, for the report."""
+    who = "PyTorch" if train.torch_or_none() is not None else "tinygrad_lr (PyTorch's generator)"
+    return f"manual_seed({seed}); nn.Linear(2, 2), drawn by {who}"
 
 
 @dataclass

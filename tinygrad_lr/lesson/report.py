@@ -26,7 +26,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
-def report(p: Prepared, parts: list[Part], description: str, every: int = 10) -> str:
+def report(
+    p: Prepared, parts: list[Part], description: str, seed: int = 1234, every: int = 10
+) -> str:
     out = [f"Data: {description}"]
     classes = p.encoder.classes
     sizes = p.sizes
@@ -47,6 +49,7 @@ def report(p: Prepared, parts: list[Part], description: str, every: int = 10) ->
     )
     weights = ", ".join(f"{c} {w:.6f}" for c, w in zip(classes, p.class_weights))
     out.append(f"Class weights (1 / count in train): {weights}")
+    out.append(f"Part 2 starts from the weights of {pipeline.weights_source(seed)}")
 
     for part in parts:
         names = [r.name for r in part.runs]
@@ -167,7 +170,7 @@ def run(data_choice: str, seed: int, lr: float, epochs: int, out: Path) -> int:
     """`tinygrad-lr lesson`: print the report, write the pictures; 1 when a training diverged."""
     df, description = pipeline.load_data(data_choice, seed)
     p, parts = pipeline.run_lesson(df, seed, lr, epochs)
-    print(report(p, parts, description))
+    print(report(p, parts, description, seed))
     paths = write_pictures(df, p, parts, out)
     print(f"\nPictures written to {out}: " + ", ".join(path.name for path in paths))
     return 1 if any(pipeline.nonfinite_weights(part.runs) for part in parts) else 0

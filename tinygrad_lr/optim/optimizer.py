@@ -107,8 +107,9 @@ class Optimizer:
                 if grad.shape != p.shape or grad.dtype != p.dtype:
                     name = p.name or f"{i} of parameter group {number}"
                     raise ValueError(
-                        f"parameter {name} has a gradient of shape {grad.shape} ({grad.dtype}), "
-                        f"but the parameter is {p.shape} ({p.dtype}): a gradient must match "
+                        f"parameter {name} has a gradient of shape {tuple(grad.shape)} "
+                        f"({grad.dtype}), "
+                        f"but the parameter is {tuple(p.shape)} ({p.dtype}): a gradient must match "
                         "its parameter (was .grad assigned by hand?)"
                     )
                 self._update(p.array, grad, self.state.setdefault(p, {}), group)
@@ -225,8 +226,8 @@ def _loaded_value(key: str, value: Any, p: Tensor, index: Any) -> Any:
     array = np.asarray(value).copy()  # np.array(copy=True) warns on PyTorch tensors
     if array.shape != p.shape:
         raise ValueError(
-            f"loaded state of parameter {index}: {key!r} has shape {array.shape}, but the "
-            f"parameter has shape {p.shape} (are the parameters in the same order?)"
+            f"loaded state of parameter {index}: {key!r} has shape {tuple(array.shape)}, but the "
+            f"parameter has shape {tuple(p.shape)} (are the parameters in the same order?)"
         )
     if np.issubdtype(array.dtype, np.floating):
         array = array.astype(p.dtype, copy=False)

@@ -152,8 +152,9 @@ def _stack(batch: Sequence[Any], kind: type) -> Tensor:
         if item.shape != batch[0].shape:
             raise ShapeError(
                 f"default_collate: every {kind.__name__} in a batch must have the same shape to "
-                f"be stacked, but entry 0 has shape {batch[0].shape} and entry {i} has shape "
-                f"{item.shape}"
+                f"be stacked, but entry 0 has shape {tuple(batch[0].shape)} and entry {i} has "
+                "shape "
+                f"{tuple(item.shape)}"
             )
     if kind is np.ndarray:
         return Tensor.from_numpy(np.stack(batch))

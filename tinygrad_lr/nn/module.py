@@ -1,25 +1,21 @@
-"""Modules: `Parameter`, `Module`, `Linear`, `CrossEntropyLoss`, named and shaped as in PyTorch."""
+"""`Parameter` and `Module`: a model's weights, and how a model finds them, as in PyTorch.
+
+A module keeps its parameters and sub-modules as ordinary attributes; nothing needs registering
+(`add_module` and `register_parameter` exist for names chosen at run time). `Module` finds them
+by looking at the attributes, in the order they were assigned.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import functional as F
-from .dtypes import to_numpy
-from .errors import ShapeError, StateDictError
-from .tensor import Tensor, clear_grads, tensor
-
-_default_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the generator that initialises new layers' weights (like `torch.manual_seed`)."""
-    global _default_generator
-    _default_generator = np.random.default_rng(seed)
+from ..dtypes import to_numpy
+from ..errors import StateDictError
+from ..tensor import Tensor, clear_grads, tensor
 
 
 class Parameter(Tensor):
@@ -31,8 +27,7 @@ class Parameter(Tensor):
         values = tensor(data)  # the data's own dtype, as torch.nn.Parameter keeps its tensor's
         super().__init__(values, dtype=values.dtype, requires_grad=requires_grad, name=name)
 
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
+    _is_parameter = True  # prints "Parameter containing:" first, as torch.nn.Parameter
 
     def _set_names(self, name: str) -> None:
         self.name = name
@@ -45,7 +40,10 @@ class IncompatibleKeys(NamedTuple):
 
 class Module:
     """Base class of models. Parameters are found among the attributes: `Parameter`s, other
-    `Module`s, and lists or tuples of either, in the order they were assigned."""
+    `Module`s, and lists or tuples of either, in the order they were assigned.
+
+    Unlike PyTorch, a subclass need not call `super().__init__()`.
+    """
 
     training: bool = True
 
@@ -65,9 +63,87 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
-    # --- finding parameters --------------------------------------------------------------------
-    def named_children(self) -> Iterator[tuple[str, Module]]:
+    # --- adding by name ------------------------------------------------------------------------
+    def add_module(self, name: str, module: Module | None) -> None:
+        """`setattr(self, name, module)` for a name held in a variable, with PyTorch's checks."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_new_name(name, "module", Module)
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """`setattr(self, name, param)` for a name held in a variable, with PyTorch's checks."""
+        self._check_new_name(name, "parameter", Parameter)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(nn.Parameter or None required)"
+            )
+        setattr(self, name, param)
+
+    def _check_new_name(self, name: Any, kind: str, replaceable: type) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        if not name:
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        # as in PyTorch, only a module (parameter) or a None may be replaced by another
+        own = vars(self)
+        if hasattr(self, name) and not (
+            name in own and (own[name] is None or isinstance(own[name], replaceable))
+        ):
+            raise KeyError(f"attribute '{name}' already exists")
+
+    # --- finding modules and parameters --------------------------------------------------------
+    def _child_items(self) -> Iterator[tuple[str, Module]]:
+        """Every sub-module attribute with its name, a module held twice under both names (what
+        the state dict and the printout list)."""
         return _named_items(vars(self), Module)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the modules directly inside this one, each once even when shared."""
+        seen: set[int] = set()
+        for name, child in self._child_items():
+            if id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(
+        self, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """("body.fc", module) for this module ("") and every module inside it, depth first,
+        each once even when shared (unless `remove_duplicate` is False)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
+            yield name, module
+            inner = [(f"{name}.{n}" if name else n, m) for n, m in module._child_items()]
+            stack.extend(reversed(inner))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once even when shared."""
+        for _, module in self.named_modules():
+            yield module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every sub-module, innermost first, then on this one (to initialise
+        weights: `model.apply(init_fn)`); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def _own_parameters(self) -> Iterator[tuple[str, Parameter]]:
         return _named_items(vars(self), Parameter)
@@ -83,23 +159,12 @@ class Module:
     def _all_parameters(self, prefix: str) -> Iterator[tuple[str, Parameter]]:
         for name, p in self._own_parameters():
             yield prefix + name, p
-        for name, child in self.named_children():
+        for name, child in self._child_items():
             yield from child._all_parameters(f"{prefix}{name}.")
 
     def parameters(self) -> Iterator[Parameter]:
         for _, p in self.named_parameters():
             yield p
-
-    def modules(self) -> Iterator[Module]:
-        """This module and every module inside it, each once even when shared."""
-        seen: set[int] = set()
-        stack: list[Module] = [self]
-        while stack:
-            module = stack.pop()
-            if id(module) not in seen:
-                seen.add(id(module))
-                yield module
-                stack.extend(reversed([child for _, child in module.named_children()]))
 
     # --- training helpers ----------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -107,6 +172,7 @@ class Module:
         clear_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
+        """Set `training` on this module and every module inside it (`Dropout` reads it)."""
         for module in self.modules():
             module.training = mode
         return self
@@ -156,7 +222,8 @@ class Module:
             value = to_numpy(state_dict[key])
             if value.shape != own[key].shape:
                 problems.append(
-                    f"{key}: the state dict has shape {value.shape}, the parameter {own[key].shape}"
+                    f"{key}: the state dict has shape {tuple(value.shape)}, the parameter "
+                    f"{tuple(own[key].shape)}"
                 )
             values[key] = value
         if problems:
@@ -170,16 +237,22 @@ class Module:
 
     # --- printing ------------------------------------------------------------------------------
     def extra_repr(self) -> str:
+        """The settings printed between the parentheses, as `Linear(in_features=2, ...)`."""
         return ""
 
     def __repr__(self) -> str:
-        children = [
-            f"  ({name}): " + repr(child).replace("\n", "\n  ")
-            for name, child in self.named_children()
-        ]
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+        """PyTorch's layout: settings, then one "(name): child" line per sub-module, indented."""
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): {indent(repr(child))}" for name, child in self._child_items()]
+        if not children and len(lines) <= 1:
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"
+
+
+def indent(text: str) -> str:
+    """Indent every line but the first by two spaces: a child's repr inside its parent's."""
+    return text.replace("\n", "\n  ")
 
 
 def _named_items(attributes: dict[str, Any], kind: type | Any) -> Iterator[tuple[str, Any]]:
@@ -192,62 +265,3 @@ def _named_items(attributes: dict[str, Any], kind: type | Any) -> Iterator[tuple
             for i, item in enumerate(value):
                 if isinstance(item, kind):
                     yield f"{name}.{i}", item
-
-
-class Linear(Module):
-    """y = x Wᵀ + b, with W of shape (out_features, in_features), as `torch.nn.Linear`.
-
-    Initialised as PyTorch does: W and b uniform in ±1/√in_features, drawn from `generator`
-    (default: the one `manual_seed` seeds).
-    """
-
-    def __init__(
-        self,
-        in_features: int,
-        out_features: int,
-        bias: bool = True,
-        dtype: Any = np.float32,
-        generator: np.random.Generator | None = None,
-    ) -> None:
-        if in_features <= 0 or out_features <= 0:
-            raise ShapeError(
-                f"Linear needs positive sizes, got in_features={in_features}, "
-                f"out_features={out_features}"
-            )
-        self.in_features, self.out_features = in_features, out_features
-        rng = generator if generator is not None else _default_generator
-        bound = 1 / np.sqrt(in_features)
-        weight = rng.uniform(-bound, bound, (out_features, in_features))
-        self.weight = Parameter(weight.astype(dtype))
-        self.bias = (
-            Parameter(rng.uniform(-bound, bound, out_features).astype(dtype)) if bias else None
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
-
-    def extra_repr(self) -> str:
-        return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
-        )
-
-
-class CrossEntropyLoss(Module):
-    """`F.cross_entropy` as a module: class-index targets, optional per-class `weight`.
-
-    With `weight` and `reduction="mean"`, the loss is divided by the sum of the targets'
-    weights, not by N (PyTorch's weighted mean).
-    """
-
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
-        if reduction not in F.REDUCTIONS:
-            raise ValueError(f"reduction must be one of {F.REDUCTIONS}, got {reduction!r}")
-        self.weight = None if weight is None else tensor(to_numpy(weight))
-        self.reduction = reduction
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}" + (", weight=..." if self.weight is not None else "")

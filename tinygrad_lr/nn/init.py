@@ -1,0 +1,120 @@
+"""`torch.nn.init`: fill a tensor in place with initial values, PyTorch's numbers bit for bit.
+
+After `manual_seed(s)` here and `torch.manual_seed(s)` in PyTorch, the same calls in the same
+order fill tensors with the same values: the draws are `tinygrad_lr.random`'s `init_*`
+functions, which reproduce PyTorch's generator. Each function writes into the tensor's array
+(allowed on a parameter, as under PyTorch's `no_grad`), counts the change in its version (a
+graph that saved the old values refuses to run backward) and returns the tensor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import random
+from ..tensor import Tensor
+
+
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    tensor.array[...] = values
+    tensor.version.bump()
+    return tensor
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The gain the init functions multiply by for a layer followed by `nonlinearity`: 1 for
+    linear and sigmoid, 5/3 for tanh, √2 for relu, √(2 / (1 + slope²)) for leaky_relu."""
+    return random.calculate_gain(nonlinearity, param)
+
+
+def uniform_(
+    tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: random.Generator | None = None
+) -> Tensor:
+    """Fill with values from U(a, b)."""
+    return _fill(tensor, random.init_uniform(tensor.shape, a, b, tensor.dtype, generator))
+
+
+def normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: random.Generator | None = None,
+) -> Tensor:
+    """Fill with values from N(mean, std²)."""
+    return _fill(tensor, random.init_normal(tensor.shape, mean, std, tensor.dtype, generator))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with `val` (draws nothing)."""
+    return _fill(tensor, random.init_constant(tensor.shape, val, tensor.dtype))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with 0 (draws nothing)."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill with 1 (draws nothing)."""
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, generator: random.Generator | None = None
+) -> Tensor:
+    """Glorot: U(−a, a) with a = gain · √(6 / (fan_in + fan_out)), so the variance of the
+    activations stays about the same forward and backward. Needs at least 2 dims."""
+    values = random.init_xavier_uniform(tensor.shape, gain, tensor.dtype, generator)
+    return _fill(tensor, values)
+
+
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, generator: random.Generator | None = None
+) -> Tensor:
+    """Glorot: N(0, std²) with std = gain · √(2 / (fan_in + fan_out)). Needs at least 2 dims."""
+    values = random.init_xavier_normal(tensor.shape, gain, tensor.dtype, generator)
+    return _fill(tensor, values)
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: random.Generator | None = None,
+) -> Tensor:
+    """He: U(−bound, bound), bound = gain · √(3 / fan), gain = `calculate_gain(nonlinearity,
+    a)`, fan = fan_in (the default) or fan_out as `mode` says. Needs at least 2 dims; an empty
+    tensor is left as it is, with PyTorch's warning."""
+    values = random.init_kaiming_uniform(
+        tensor.shape, a, mode, nonlinearity, tensor.dtype, generator
+    )
+    return _fill(tensor, values)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: random.Generator | None = None,
+) -> Tensor:
+    """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_`)."""
+    values = random.init_kaiming_normal(
+        tensor.shape, a, mode, nonlinearity, tensor.dtype, generator
+    )
+    return _fill(tensor, values)
+
+
+__all__ = [
+    "calculate_gain",
+    "constant_",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
