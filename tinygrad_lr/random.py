@@ -163,7 +163,8 @@ class Generator:
         self._twister.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
 
     def __repr__(self) -> str:
-        return f"Generator(initial_seed={self._initial_seed})"
+        """As PyTorch's generator prints (`torch.manual_seed(s)` shows it in a notebook)."""
+        return f"<torch._C.Generator at {hex(id(self))}>"
 
 
 # Like PyTorch's, the default generator starts from an unpredictable seed: call manual_seed.

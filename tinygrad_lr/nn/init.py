@@ -9,6 +9,9 @@ graph that saved the old values refuses to run backward) and returns the tensor.
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import numpy as np
 
 from .. import random
@@ -106,15 +109,46 @@ def kaiming_normal_(
     return _fill(tensor, values)
 
 
+def _deprecated(function: Any, old: str) -> Any:
+    """PyTorch's old names without the trailing underscore, which it still accepts with a
+    warning (Made With ML's notebooks use `init.xavier_normal`)."""
+
+    def alias(*args: Any, **kwargs: Any) -> Tensor:
+        warnings.warn(
+            f"nn.init.{old} is now deprecated in favor of nn.init.{function.__name__}.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return function(*args, **kwargs)
+
+    alias.__name__ = old
+    return alias
+
+
+uniform = _deprecated(uniform_, "uniform")
+normal = _deprecated(normal_, "normal")
+constant = _deprecated(constant_, "constant")
+xavier_uniform = _deprecated(xavier_uniform_, "xavier_uniform")
+xavier_normal = _deprecated(xavier_normal_, "xavier_normal")
+kaiming_uniform = _deprecated(kaiming_uniform_, "kaiming_uniform")
+kaiming_normal = _deprecated(kaiming_normal_, "kaiming_normal")
+
 __all__ = [
     "calculate_gain",
+    "constant",
     "constant_",
+    "kaiming_normal",
     "kaiming_normal_",
+    "kaiming_uniform",
     "kaiming_uniform_",
+    "normal",
     "normal_",
     "ones_",
+    "uniform",
     "uniform_",
+    "xavier_normal",
     "xavier_normal_",
+    "xavier_uniform",
     "xavier_uniform_",
     "zeros_",
 ]
