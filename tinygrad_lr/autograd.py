@@ -67,7 +67,13 @@ class no_grad(_SetGradMode):  # noqa: N801 - named as in PyTorch
     ...     y = w * 2          # y.requires_grad is False, nothing is kept for backward
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Any = None) -> Any:
+        """`@no_grad` without parentheses decorates too, as in PyTorch."""
+        if function is not None and callable(function):
+            return super().__new__(cls).__class__()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function: Any = None) -> None:
         super().__init__(False)
 
 

@@ -165,7 +165,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:  # PyTorch's promotion: int64 with float32 gives float32
+        dtype = result_type(tensor(np.zeros(1, dtype)), t)
     tensors = [t.to(dtype) for t in tensors]
     first = tensors[0]
     if not -first.ndim <= dim < max(first.ndim, 1):

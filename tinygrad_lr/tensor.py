@@ -424,13 +424,13 @@ class Tensor:
 
     # Comparisons give bool tensors, never recorded (they have no gradient).
     def _compare(self, other: Any, compare: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            other = other.array
-        elif not isinstance(other, np.ndarray | np.generic | int | float | list | tuple):
+        """Both sides in their promoted dtype first, as PyTorch compares: `float32 <= 0.3`
+        compares with 0.3 rounded to float32, not with the float64 0.3."""
+        if not isinstance(other, Tensor | np.ndarray | np.generic | int | float | list | tuple):
             return NotImplemented  # so `tensor == None` is False, as in PyTorch
-        other = np.asarray(other)
-        _check_broadcast(compare.__name__, self.array.shape, other.shape)
-        return Tensor.wrap(compare(self.array, other), None)
+        a, b = self._operands(other)
+        _check_broadcast(compare.__name__, a.array.shape, b.array.shape)
+        return Tensor.wrap(compare(a.array, b.array), None)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -499,7 +499,10 @@ class Tensor:
         """Values limited to [min, max] (either may be None); gradient 1 inside, 0 outside."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
-        return ops.Clamp.apply(self, low=min, high=max)
+        x = self
+        if not is_floating(self.dtype) and any(isinstance(b, float) for b in (min, max)):
+            x = self.to(DEFAULT_FLOAT)  # float bounds promote an integer tensor, as in PyTorch
+        return ops.Clamp.apply(x, low=min, high=max)
 
     clip = clamp
 
@@ -869,6 +872,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         """`x[index] = value`, in place (see `add_` for the rules on tensors that need grad)."""
         self._check_inplace("setitem")
+        _refuse_recorded_source("setitem", value)
         index = _as_index(index)
         first, rest = _split_index(index)
         target = self.array if first is None else self.array[first]
@@ -884,6 +888,7 @@ class Tensor:
         take a float result).
         """
         self._check_inplace(name)
+        _refuse_recorded_source(name, other)
         values = other.array if isinstance(other, Tensor) else other
         dtype = result_type(self, other)
         if category(dtype) > category(self.dtype):
@@ -921,6 +926,7 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         """The values of `src` (broadcast to this shape) copied in, in this tensor's dtype."""
         self._check_inplace("copy_")
+        _refuse_recorded_source("copy_", src)
         values = src.array if isinstance(src, Tensor) else np.asarray(src)
         self.array[...] = np.broadcast_to(values, self.shape)
         self.version.bump()
@@ -993,6 +999,17 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             p.grad.zero_()
 
 
+def _refuse_recorded_source(op: str, value: Any) -> None:
+    """PyTorch records `h[0] = w * 2` (h joins the graph); this engine does not record in-place
+    ops, so a value that needs a gradient written in place would silently lose it: refused."""
+    if isinstance(value, Tensor) and value.requires_grad and autograd.is_grad_enabled():
+        raise GraphError(
+            f"{op}: the value written in place requires grad, and in-place writes are not "
+            "recorded here, so its gradient would be lost; build the result with cat, stack or "
+            "where instead, or write value.detach() if no gradient should flow"
+        )
+
+
 def _split_index(index: Any) -> tuple[Any, Any]:
     """PyTorch's order: (ints applied first, the rest), or (None, index) when that order makes
     no difference (no ints, or no integer/bool arrays to be moved by NumPy's rule)."""
@@ -1014,8 +1031,12 @@ def _as_index(index: Any) -> Any:
     """Tensors and lists inside an index become NumPy arrays; integer or bool only."""
     if isinstance(index, tuple):
         return tuple(_as_index(i) for i in index)
+    if isinstance(index, slice) and index.step is not None and index.step <= 0:
+        raise ValueError("step must be greater than zero (PyTorch has no negative slice steps)")
     if isinstance(index, Tensor):
         index = index.array
+        if index.ndim == 0 and index.dtype.kind in "iu":  # a 0-d index tensor acts as an int
+            return int(index)
     elif isinstance(index, list):
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":

@@ -193,3 +193,58 @@ def test_autograd_grad_refuses_an_unused_input_unless_allowed():
     with pytest.raises(GraphError, match="not used"):
         tg.autograd.grad((x * 2).sum(), [x, z])
     assert tg.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)[1] is None
+
+
+# --- found by trying learners' code against PyTorch ---------------------------------------------
+def test_comparisons_with_python_floats_happen_in_the_tensors_dtype_as_in_pytorch():
+    for L in (tg, torch):
+        x = L.linspace(0, 1, 11)
+        assert (x <= 0.3).sum().item() == 4  # 0.3 rounded to float32 first
+        assert (L.tensor([0.1, 0.2]) == 0.1).tolist() == [True, False]
+
+
+def test_a_0d_index_tensor_acts_as_an_int_in_pytorchs_indexing_order():
+    ours = tg.arange(24).reshape(2, 3, 4)[tg.tensor(1), :, [0, 1]]
+    theirs = torch.arange(24).reshape(2, 3, 4)[torch.tensor(1), :, [0, 1]]
+    _same(ours, theirs)
+
+
+def test_writing_a_value_that_needs_grad_in_place_is_refused_not_silently_detached():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = tg.zeros(2)
+    for write in (lambda: h.__setitem__(0, (w * 2).sum()), lambda: h.add_(w), lambda: h.copy_(w)):
+        with pytest.raises(GraphError, match="in-place writes are not recorded"):
+            write()
+    h[0] = (w * 2).sum().detach()  # said explicitly: no gradient should flow
+    assert h.tolist()[0] == 6.0
+
+
+def test_a_negative_slice_step_raises_as_in_pytorch():
+    with pytest.raises(ValueError):
+        torch.arange(3)[::-1]
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        tg.arange(3)[::-1]
+
+
+def test_cat_promotes_as_pytorch_does():
+    _same(
+        tg.cat([tg.tensor([1]), tg.tensor([1.5])]),
+        torch.cat([torch.tensor([1]), torch.tensor([1.5])]),
+    )
+
+
+def test_replacing_a_parameter_with_a_plain_tensor_is_refused_as_in_pytorch():
+    with pytest.raises(TypeError):
+        torch.nn.Linear(2, 3).weight = torch.ones(3, 2)
+    with pytest.raises(TypeError, match="Parameter or None expected"):
+        tg.nn.Linear(2, 3).weight = tg.ones(3, 2)
+
+
+def test_no_grad_decorates_without_parentheses_and_modules_accept_a_cpu_device():
+    @tg.no_grad
+    def double(w):
+        return w * 2
+
+    assert not double(tg.ones(2, requires_grad=True)).requires_grad
+    model = tg.nn.Linear(2, 2)
+    assert model.to("cpu") is model

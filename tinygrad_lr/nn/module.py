@@ -51,6 +51,13 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __setattr__(self, name: str, value: Any) -> None:
+        current = self.__dict__.get(name)
+        if isinstance(current, Parameter) and not isinstance(value, Parameter | None):
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                "(torch.nn.Parameter or None expected); to change its values, write "
+                f"`with no_grad(): self.{name}.copy_(value)`"
+            )
         # Name parameters after where they live ("fc.weight"), for graphs and traces.
         for item_name, item in _named_items({name: value}, Parameter | Module):
             item._set_names(item_name)
@@ -181,7 +188,10 @@ class Module:
         return self.train(False)
 
     def to(self, dtype: Any) -> Module:
-        """Convert every parameter's values to `dtype` in place (the same Parameter objects)."""
+        """Convert every parameter's values to `dtype` in place (the same Parameter objects). A
+        device ("cpu") is accepted and changes nothing: tinygrad_lr runs on the CPU only."""
+        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+            return self
         for p in self.parameters():
             p.array = p.array.astype(dtype)
             p.grad = None
