@@ -95,6 +95,11 @@ def arange(
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ShapeError(
+            f"arange: upper bound and larger bound inconsistent with step sign (start {start}, "
+            f"end {end}, step {step})"
+        )
     if dtype is None:
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
         dtype = np.int64 if ints else DEFAULT_FLOAT

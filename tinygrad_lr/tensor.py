@@ -42,11 +42,21 @@ class Size(tuple):
 
 
 class ValuesIndices(NamedTuple):
-    """What `max(dim)` and `min(dim)` return, as PyTorch's `torch.return_types.max`: the values
-    and the indices they were taken from."""
+    """What `max(dim)` returns, as PyTorch's `torch.return_types.max`: the values and the
+    indices they were taken from (`MinValuesIndices` for `min(dim)`)."""
 
     values: Tensor
     indices: Tensor
+
+    def __repr__(self) -> str:
+        name = "min" if isinstance(self, MinValuesIndices) else "max"
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+class MinValuesIndices(ValuesIndices):
+    """What `min(dim)` returns: `torch.return_types.min`."""
+
+    __slots__ = ()
 
 
 class Tensor:
@@ -668,11 +678,15 @@ class Tensor:
             return self.amax() if name == "max" else self.amin()
         if not isinstance(dim, int | np.integer):
             raise TypeError(f"{name}(dim): dim must be an int, got {type(dim).__name__}")
+        if self.ndim == 0:  # a 0-d tensor is its own max along dim 0 (or -1), at index 0
+            self._dim(dim, name)
+            return ValuesIndices(self.clone(), Tensor.wrap(np.asarray(0, dtype=np.int64)))
         indices = self.argmax(dim, keepdim=True) if name == "max" else self.argmin(dim, True)
         values = self.gather(dim, indices)
         if not keepdim:
             values, indices = values.squeeze(dim), indices.squeeze(dim)
-        return ValuesIndices(values, indices)
+        result = ValuesIndices if name == "max" else MinValuesIndices
+        return result(values, indices)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the (first) largest value along `dim`, of the flattened tensor when None."""
@@ -690,7 +704,8 @@ class Tensor:
                 raise DimError(
                     f"{name}() of an empty tensor (shape {tuple(self.shape)}) has no index"
                 )
-            return Tensor.wrap(np.asarray(find(self.array), dtype=np.int64))
+            index = np.asarray(find(self.array), dtype=np.int64)
+            return Tensor.wrap(index.reshape((1,) * self.ndim) if keepdim else index)
         axis = self._dim(dim, name)
         if self.shape[axis] == 0:
             raise DimError(
@@ -758,7 +773,10 @@ class Tensor:
         is impossible without a copy (after a transpose or permute, say); `reshape` copies."""
         if len(shape) == 1 and not isinstance(shape[0], int | np.integer):
             shape = tuple(shape[0])
-        out = self.reshape(*shape)
+        try:
+            out = self.reshape(*shape)
+        except ShapeError as error:
+            raise ShapeError(str(error).replace("reshape:", "view:", 1)) from None
         if not np.shares_memory(out.array, self.array) and self.array.size:
             raise ShapeError(
                 f"view: a tensor of shape {tuple(self.shape)} with these strides cannot be "

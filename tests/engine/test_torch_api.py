@@ -248,3 +248,15 @@ def test_no_grad_decorates_without_parentheses_and_modules_accept_a_cpu_device()
     assert not double(tg.ones(2, requires_grad=True)).requires_grad
     model = tg.nn.Linear(2, 2)
     assert model.to("cpu") is model
+
+
+def test_small_corners_follow_pytorch():
+    for L in (tg, torch):
+        assert tuple(L.tensor([[1.0, 2.0], [3.0, 0.0]]).argmax(keepdim=True).shape) == (1, 1)
+        values, indices = L.tensor(5.0).max(0)
+        assert values.item() == 5.0 and indices.item() == 0
+        with pytest.raises(RuntimeError):
+            L.arange(5, 0)
+    assert repr(tg.tensor([[1.0, 2.0]]).min(1)) == repr(torch.tensor([[1.0, 2.0]]).min(1))
+    with pytest.raises(ShapeError, match="view:"):
+        tg.zeros(2, 3).view(4)
