@@ -8,7 +8,15 @@ the dtypes (NumPy's, under PyTorch's names), `nn`, `optim`, `utils.data`, `autog
 import numpy as _np
 
 from . import autograd, functional, fused, nn, optim, random, utils
-from .autograd import Context, Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    Context,
+    Function,
+    Op,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .creation import (
     DoubleTensor,
     FloatTensor,
@@ -73,6 +81,7 @@ __all__ = [
     "DtypeError",
     "FloatTensor",
     "Function",
+    "Op",
     "Generator",
     "GradcheckError",
     "GraphError",

@@ -1,10 +1,11 @@
 """The autograd engine: how an op is recorded, and how backward walks the record.
 
-Reading order: `Context` (what an op remembers), `Function` (how an op is applied and recorded),
+Reading order: `Context` (what an op remembers), `Op` (how an op is applied and recorded),
+`Function` (PyTorch's API for an op of your own, on tensors),
 `unbroadcast` (the one place where broadcasting is undone), `topological_order` and `backward`
 (the chain rule, run from the output back to the leaves).
 
-The ops themselves, each a `Function` with its forward and backward side by side, are in `ops.py`.
+The ops themselves, each a `Op` with its forward and backward side by side, are in `ops.py`.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class Context:
     that tensor's version when it was saved: `check_versions` compares them before backward.
     """
 
-    def __init__(self, op: type[Function], parents: tuple[Tensor, ...]) -> None:
+    def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.parents = parents
         self.needs_input_grad = tuple(p.requires_grad for p in parents)
@@ -200,14 +201,15 @@ class Context:
         return f"<{self.name}Backward{' (released)' if self.released else ''}>"
 
 
-class Function:
+class Op:
     """Base of every primitive op: `forward` on arrays, `backward` giving one gradient per input.
 
     `forward(ctx, *arrays, **params)` computes the output array and saves what backward needs.
     `backward(ctx, grad)` receives the gradient of the output and returns one gradient per input
     (`None` where `ctx.needs_input_grad` is False). It may return gradients in the broadcast
     output shape: the engine reduces them with `unbroadcast`. This is the shape of PyTorch's
-    `torch.autograd.Function`, except that here forward and backward see NumPy arrays.
+    `torch.autograd.Function`, except that here forward and backward see NumPy arrays: the
+    engine's own ops are `Op`s, and `Function` (below) is PyTorch's API on top of it.
 
     An op whose output may be a view of its first input's memory (reshape, permute, indexing)
     sets `returns_view`: the output then shares the input's version counter.
@@ -234,6 +236,96 @@ class Function:
         result = first.wrap(out, ctx if record else None, first.version if view else None)
         if record and ctx.saved_tensors:
             ctx.note_versions(result)
+        return result
+
+
+class FunctionCtx(Context):
+    """The `ctx` a `Function` gets, as PyTorch's: `save_for_backward(*tensors)`,
+    `saved_tensors`, `needs_input_grad`, `mark_non_differentiable(*outputs)`."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        self.non_differentiable = {id(t) for t in outputs}
+
+
+class _Custom(Op):
+    """The graph node of a `Function`: its backward calls the Function's, on tensors."""
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, g: np.ndarray) -> tuple:
+        function = ctx.function
+        with no_grad():
+            grads = function.backward(ctx, ctx.parents[0].wrap(g))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        tensors = [i for i, a in enumerate(ctx.arguments) if hasattr(a, "array")]
+        if len(grads) != len(ctx.arguments):
+            raise GraphError(
+                f"{function.__name__}.backward returned {len(grads)} gradients, but forward "
+                f"took {len(ctx.arguments)} arguments: return one per argument (None for those "
+                "without a gradient)"
+            )
+        return tuple(
+            None if grads[i] is None else getattr(grads[i], "array", grads[i]) for i in tensors
+        )
+
+
+class Function:
+    """PyTorch's way to give an op of your own its backward rule (`torch.autograd.Function`):
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                result = x.exp()
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, grad):
+                (result,) = ctx.saved_tensors
+                return grad * result
+
+        y = Exp.apply(x)
+
+    `forward` runs on tensors with recording off; `backward` gets the gradient of the output as
+    a tensor and returns one gradient per argument of forward (None where there is none). One
+    output tensor per Function (PyTorch allows several). `gradcheck` holds your rule against
+    central differences. (The engine's own ops are `Op`s, which work on arrays and are faster.)
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any) -> Any:
+        raise NotImplementedError("a Function must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError("a Function must define backward(ctx, grad) to be differentiated")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        tensors = tuple(a for a in args if hasattr(a, "array"))
+        if not tensors:
+            raise TypeError(f"{cls.__name__}.apply needs at least one tensor argument")
+        ctx = FunctionCtx(_Custom, tensors)
+        ctx.function, ctx.arguments = cls, args
+        ctx.needs_input_grad = tuple(hasattr(a, "array") and a.requires_grad for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not hasattr(out, "array"):
+            raise TypeError(
+                f"{cls.__name__}.forward must return one tensor, got {type(out).__name__}"
+            )
+        record = _grad_mode.enabled and any(ctx.needs_input_grad)
+        if not record or id(out) in ctx.__dict__.get("non_differentiable", ()):
+            return out
+        # `out` stays what ctx saved (no cycle through the graph); the recorded result shares
+        # its memory and version counter, so a change to either is seen at backward
+        result = out.wrap(out.array, ctx, out.version)
+        for t in ctx.saved_tensors:
+            which = next((i for i, p in enumerate(tensors) if p is t), -1 if t is out else None)
+            if which is not None:
+                ctx.saved_versions.append((t.version, t.version.value, which))
         return result
 
 

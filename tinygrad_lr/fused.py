@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Context, Function
+from .autograd import Context, Op
 from .functional import REDUCTIONS, check_linear, class_indices, class_weights
 from .functional import cross_entropy as composite_cross_entropy
 from .functional import linear as composite_linear
@@ -47,7 +47,7 @@ def cross_entropy(
     return CrossEntropy.apply(input, y=y, w_y=w_y, reduction=reduction)
 
 
-class Linear(Function):
+class Linear(Op):
     """z = x Wᵀ + b;  dx = g W,  dW = gᵀ x (over all leading dims of x),  db = Σ g
 
     The derivation: zₙ,ₒ = Σᵢ xₙ,ᵢ Wₒ,ᵢ + bₒ, so dz/dxₙ,ᵢ picks Wₒ,ᵢ, dz/dWₒ,ᵢ picks xₙ,ᵢ (summed
@@ -73,7 +73,7 @@ class Linear(Function):
         return dx, dw, db
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """L = −Σ wᵧ log softmax(z)ᵧ / Σ wᵧ (mean);  dz = g · wᵧ (softmax(z) − onehot(y)) / Σ wᵧ
 
     For reduction "sum" the division by Σ wᵧ is dropped; for "none", g is one value per row.

@@ -1,6 +1,6 @@
 """Every primitive op of tinygrad_lr, its forward and its backward side by side.
 
-Each op is a `Function`: `forward` computes on NumPy arrays, `backward` takes `g`, the gradient of
+Each op is a `Op`: `forward` computes on NumPy arrays, `backward` takes `g`, the gradient of
 the loss with respect to the op's output, and returns the gradient with respect to each input
 (the chain rule: dL/dx = dL/dz · dz/dx). The docstring's first line is the math.
 
@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Context, Function
+from .autograd import Context, Op
 
 
 # --- elementwise binary ----------------------------------------------------------------------
-class Add(Function):
+class Add(Op):
     """z = x + y;  dx = g,  dy = g"""
 
     @staticmethod
@@ -35,7 +35,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     """z = x − y;  dx = g,  dy = −g"""
 
     @staticmethod
@@ -47,7 +47,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     """z = x · y;  dx = g · y,  dy = g · x"""
 
     @staticmethod
@@ -63,7 +63,7 @@ class Mul(Function):
         return (g * y if dx else None), (g * x if dy else None)
 
 
-class Div(Function):
+class Div(Op):
     """z = x / y;  dx = g / y,  dy = −g · x / y²"""
 
     @staticmethod
@@ -78,7 +78,7 @@ class Div(Function):
         return (g / y if dx else None), (-g * x / (y * y) if dy else None)
 
 
-class Pow(Function):
+class Pow(Op):
     """z = xʸ;  dx = g · y · xʸ⁻¹,  dy = g · xʸ · ln x
 
     As in PyTorch, dx is 0 where y = 0, and dy is 0 where x = 0 and y ≥ 0 (the limit of
@@ -105,7 +105,7 @@ class Pow(Function):
         return dx, dy
 
 
-class Maximum(Function):
+class Maximum(Op):
     """z = max(x, y) elementwise;  dx = g where x > y,  dy = g where y > x, and g/2 each at ties
     (PyTorch's `torch.maximum`; `Minimum` is the same with the comparison turned around)"""
 
@@ -121,7 +121,7 @@ class Maximum(Function):
         return g * share * (x >= y), g * share * (y >= x)
 
 
-class Minimum(Function):
+class Minimum(Op):
     """z = min(x, y) elementwise;  dx = g where x < y,  dy = g where y < x, and g/2 each at ties"""
 
     @staticmethod
@@ -136,7 +136,7 @@ class Minimum(Function):
         return g * share * (x <= y), g * share * (y <= x)
 
 
-class Where(Function):
+class Where(Op):
     """z = x where `condition`, else y;  dx = g where condition, dy = g elsewhere
 
     The condition is data (a bool array), not an input: it has no gradient.
@@ -156,7 +156,7 @@ class Where(Function):
 
 
 # --- elementwise unary -----------------------------------------------------------------------
-class Neg(Function):
+class Neg(Op):
     """z = −x;  dx = −g"""
 
     @staticmethod
@@ -168,7 +168,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(Op):
     """z = eˣ;  dx = g · z"""
 
     @staticmethod
@@ -183,7 +183,7 @@ class Exp(Function):
         return g * z
 
 
-class Log(Function):
+class Log(Op):
     """z = ln x;  dx = g / x"""
 
     @staticmethod
@@ -197,7 +197,7 @@ class Log(Function):
         return g / x
 
 
-class ReLU(Function):
+class ReLU(Op):
     """z = max(x, 0);  dx = g where z > 0, else 0 (PyTorch's choice at x = 0)"""
 
     torch_name = "ReluBackward0"  # what PyTorch prints as grad_fn
@@ -214,7 +214,7 @@ class ReLU(Function):
         return g * (z > 0)
 
 
-class Tanh(Function):
+class Tanh(Op):
     """z = tanh x;  dx = g · (1 − z²)"""
 
     @staticmethod
@@ -229,7 +229,7 @@ class Tanh(Function):
         return g * (1 - z * z)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     """z = σ(x) = 1 / (1 + e⁻ˣ);  dx = g · z · (1 − z)
 
     Computed as e^(−|x|) based, so neither exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ).
@@ -248,7 +248,7 @@ class Sigmoid(Function):
         return g * z * (1 - z)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     """z = √x;  dx = g / (2z)"""
 
     @staticmethod
@@ -263,7 +263,7 @@ class Sqrt(Function):
         return g / (2 * z)
 
 
-class Abs(Function):
+class Abs(Op):
     """z = |x|;  dx = g · sign(x), with sign(0) = 0 (PyTorch's choice)"""
 
     @staticmethod
@@ -277,7 +277,7 @@ class Abs(Function):
         return g * np.sign(x)
 
 
-class Clamp(Function):
+class Clamp(Op):
     """z = min(max(x, low), high);  dx = g where low ≤ x ≤ high, else 0 (bounds included, as in
     PyTorch). Either bound may be None."""
 
@@ -300,7 +300,7 @@ class Clamp(Function):
         return g * inside
 
 
-class Clone(Function):
+class Clone(Op):
     """z = a copy of x;  dx = g"""
 
     @staticmethod
@@ -312,7 +312,7 @@ class Clone(Function):
         return g
 
 
-class Cast(Function):
+class Cast(Op):
     """z = x converted to `dtype`;  dx = g converted back to x's dtype"""
 
     torch_name = "ToCopyBackward0"
@@ -333,7 +333,7 @@ def _expand_reduced(g: np.ndarray, ctx: Context) -> np.ndarray:
     return g if ctx.keepdim else np.expand_dims(g, ctx.axes)
 
 
-class Sum(Function):
+class Sum(Op):
     """z = Σ over `axes` of x;  dx = g copied along the summed axes"""
 
     torch_name = staticmethod(
@@ -354,7 +354,7 @@ class Sum(Function):
         return np.broadcast_to(_expand_reduced(g, ctx), ctx.shape)
 
 
-class Max(Function):
+class Max(Op):
     """z = max over `axes` of x;  dx = g / k at each of the k elements equal to the max, else 0
 
     Ties share the gradient evenly, as in PyTorch's `amax` (and in `max()` without a dim, except
@@ -377,7 +377,7 @@ class Max(Function):
         return is_max * (_expand_reduced(g, ctx) / count)
 
 
-class Min(Function):
+class Min(Op):
     """z = min over `axes` of x;  dx = g / k at each of the k elements equal to the min, else 0"""
 
     torch_name = "AminBackward0"
@@ -392,7 +392,7 @@ class Min(Function):
     backward = Max.backward
 
 
-class Prod(Function):
+class Prod(Op):
     """z = Π over `axis` of x (one axis, or all when None);  dx = g · Π of the other elements
 
     "The other elements" is not z / x, which divides by zero: it is the product of everything
@@ -421,7 +421,7 @@ class Prod(Function):
 
 
 # --- movement --------------------------------------------------------------------------------
-class Reshape(Function):
+class Reshape(Op):
     """z = x with a new shape, same elements in the same order;  dx = g reshaped back"""
 
     returns_view = True
@@ -438,7 +438,7 @@ class Reshape(Function):
         return g.reshape(ctx.shape)
 
 
-class Permute(Function):
+class Permute(Op):
     """z = x with its dims reordered (z's dim i is x's dim `dims[i]`);  dx = g, dims put back"""
 
     returns_view = True
@@ -453,7 +453,7 @@ class Permute(Function):
         return np.transpose(g, np.argsort(ctx.dims))
 
 
-class Expand(Function):
+class Expand(Op):
     """z = x broadcast to `shape` (size-1 dims repeated, dims added in front);  dx = g summed
     back to x's shape (the engine's unbroadcast does it)"""
 
@@ -468,7 +468,7 @@ class Expand(Function):
         return g
 
 
-class Repeat(Function):
+class Repeat(Op):
     """z = x tiled `repeats` times along each dim (PyTorch's `repeat`);  dx = the sum of g over
     the copies: g seen as (r₀, s₀, r₁, s₁, …) summed over every rᵢ"""
 
@@ -485,7 +485,7 @@ class Repeat(Function):
         return g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
 
 
-class Cat(Function):
+class Cat(Op):
     """z = the inputs joined along `dim`;  each input's dx = its own slice of g"""
 
     @staticmethod
@@ -500,7 +500,7 @@ class Cat(Function):
 
 
 # --- matmul ----------------------------------------------------------------------------------
-class MatMul(Function):
+class MatMul(Op):
     """Z = X @ Y;  dX = G @ Yᵀ,  dY = Xᵀ @ G   (ᵀ swaps the last two dims)
 
     NumPy/PyTorch semantics: a 1-D X is a row vector and a 1-D Y a column vector, whose added dim
@@ -554,7 +554,7 @@ def _index_name(index: object) -> str:
     )
 
 
-class Index(Function):
+class Index(Op):
     """z = x[index];  dx = zeros like x, with g added at `index` (repeated positions accumulate)
 
     `index` is anything NumPy accepts: integers, slices, integer or boolean arrays. With integer
@@ -578,7 +578,7 @@ class Index(Function):
         return dx
 
 
-class Gather(Function):
+class Gather(Op):
     """z[i][j] = x[i][index[i][j]] along `dim` (PyTorch's `gather`, NumPy's take_along_axis);
     dx = zeros like x, with g added where it was taken from (repeats accumulate)"""
 

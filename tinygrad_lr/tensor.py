@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import autograd, ops, printing, random
-from .autograd import Context, Function, VersionCounter
+from .autograd import Context, Op, VersionCounter
 from .dtypes import (
     DEFAULT_FLOAT,
     DIMENSIONED,
@@ -353,7 +353,7 @@ class Tensor:
         b = other if other.dtype == dtype else other.to(dtype)
         return (b, a) if reverse else (a, b)
 
-    def _binary(self, op: type[Function], other: Any, reverse: bool = False) -> Tensor:
+    def _binary(self, op: type[Op], other: Any, reverse: bool = False) -> Tensor:
         a, b = self._operands(other, reverse)
         try:
             return op.apply(a, b)
@@ -643,7 +643,7 @@ class Tensor:
         axis = None if dim is None else x._dim(dim, "prod")
         return ops.Prod.apply(x, axis=axis, keepdim=keepdim)
 
-    def _reduce_extreme(self, op: type[Function], name: str, dim: Dims, keepdim: bool) -> Tensor:
+    def _reduce_extreme(self, op: type[Op], name: str, dim: Dims, keepdim: bool) -> Tensor:
         axes = self._dims(dim, name)
         if self.array.size == 0 and (dim is None or any(self.shape[a] == 0 for a in axes)):
             raise DimError(

@@ -6,7 +6,7 @@ import pytest
 
 import tinygrad_lr as tg
 from tinygrad_lr import GradcheckError, tensor
-from tinygrad_lr.autograd import Context, Function
+from tinygrad_lr.autograd import Context, Op
 from tinygrad_lr.compare import largest_difference, nonfinite, within
 from tinygrad_lr.testing import check_op
 
@@ -39,7 +39,7 @@ def test_largest_difference_of_finite_arrays():
     assert within(0.5, 0.5) and not within(0.51, 0.5)
 
 
-class _NanBackward(Function):
+class _NanBackward(Op):
     """z = 2x; a deliberately broken rule: dx = NaN"""
 
     @staticmethod

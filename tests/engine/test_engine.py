@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Function, GraphError, ShapeError, enable_grad, no_grad, tensor
+from tinygrad_lr import GraphError, Op, ShapeError, enable_grad, no_grad, tensor
 from tinygrad_lr.autograd import topological_order, unbroadcast
 
 
@@ -86,7 +86,7 @@ def test_retain_grad_keeps_the_gradient_of_a_non_leaf():
 def test_inputs_that_do_not_require_grad_get_no_gradient_computed():
     seen = []
 
-    class Spy(Function):
+    class Spy(Op):
         @staticmethod
         def forward(ctx, x, y):
             return x * y
@@ -227,7 +227,7 @@ def test_unbroadcast_refuses_a_gradient_that_cannot_belong_to_the_input():
 
 
 def test_a_backward_rule_returning_a_wrong_shape_is_caught_by_the_engine():
-    class WrongShape(Function):
+    class WrongShape(Op):
         @staticmethod
         def forward(ctx, x):
             return x.sum()

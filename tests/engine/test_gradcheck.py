@@ -1,6 +1,6 @@
 """gradcheck and check_op: they pass correct ops, and they catch the mistakes a backward makes.
 
-The broken ops below are written the way every op in ops.py is (a Function with forward and
+The broken ops below are written the way every op in ops.py is (a Op with forward and
 backward on NumPy arrays), each with one deliberate mistake.
 """
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from tinygrad_lr import Function, GradcheckError, gradcheck, tensor
+from tinygrad_lr import GradcheckError, Op, gradcheck, tensor
 from tinygrad_lr.testing import check_op, random_inputs
 
 
-class Square(Function):
+class Square(Op):
     """z = x²;  dx = 2·g·x  (correct: a user-written op that should pass)"""
 
     @staticmethod
@@ -46,7 +46,7 @@ class SquareWrongValue(Square):
         return x * x + 0.01
 
 
-class TransposeUntransposedGradient(Function):
+class TransposeUntransposedGradient(Op):
     """z = xᵀ;  backward returns g where it should return gᵀ.
 
     Right whenever g is symmetric, as the all-ones gradient of `.sum()` is: only a random

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import fused, ops
-from tinygrad_lr.autograd import Function
+from tinygrad_lr.autograd import Op
 from tinygrad_lr.cli import main
 from tinygrad_lr.lesson import parity, train
 
@@ -35,13 +35,13 @@ def _failures(capsys):
 def test_parity_checks_every_primitive_op_the_lesson_model_applies(monkeypatch):
     """The op-by-op list in parity is the set of ops the model's forward really applies."""
     applied = set()
-    original = Function.apply.__func__
+    original = Op.apply.__func__
 
     def recording(cls, *inputs, **params):
         applied.add(cls.__name__)
         return original(cls, *inputs, **params)
 
-    monkeypatch.setattr(Function, "apply", classmethod(recording))
+    monkeypatch.setattr(Op, "apply", classmethod(recording))
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((20, 2)), rng.integers(0, 2, 20)
     for dtype in (np.float64, np.float32):
