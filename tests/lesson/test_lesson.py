@@ -198,3 +198,15 @@ def test_the_original_split_and_initial_weights_are_the_lessons(original):
     np.testing.assert_allclose(
         W0.T, [[0.0023454710, -0.0135485245], [-0.0182130380, -0.0043288950]], atol=1e-10
     )
+
+
+def test_without_pytorch_part_2_starts_from_the_same_weights_and_says_who_drew_them(
+    prepared, monkeypatch
+):
+    with_torch = pipeline.initial_linear(prepared, seed=1234)
+    assert "drawn by PyTorch" in pipeline.weights_source(1234)
+    monkeypatch.setattr(train, "torch_or_none", lambda: None)
+    without = pipeline.initial_linear(prepared, seed=1234)
+    for a, b in zip(with_torch, without):
+        np.testing.assert_array_equal(a, b)  # tinygrad_lr's generator is PyTorch's
+    assert "drawn by tinygrad_lr" in pipeline.weights_source(1234)
