@@ -3,9 +3,10 @@
 Import as `import tinygrad_lr.nn.functional as F`, like `torch.nn.functional`;
 `tinygrad_lr.functional` is the same module under a shorter name.
 
-Nothing here has a backward rule of its own. `relu`, `sigmoid` and `tanh` are primitives from
-`ops.py`; `linear` is a matmul and an add; `cross_entropy` a max, sub, exp, sum, log, index, neg
-(mul) and div; `mse_loss` a sub, a pow and a mean; and `backward()` applies each primitive's
+Nothing here has a backward rule of its own. `relu`, `sigmoid`, `tanh` and the other
+activations (`gelu`, `silu`, `elu`, ...) are primitives from `ops.py` (`relu6` is `hardtanh`);
+`linear` is a matmul and an add; `cross_entropy` a max, sub, exp, sum, log, index, neg (mul)
+and div; `mse_loss` a sub, a pow and a mean; and `backward()` applies each primitive's
 rule in turn. The modules of `nn` call these. `linear` and `cross_entropy` as single graph nodes
 with a hand-written closed-form backward, faster, are in `fused.py`: a second path you choose
 explicitly, never the one called "autograd".
@@ -19,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from . import random
-from .autograd import is_grad_enabled, labelled
+from . import ops, random
+from .autograd import Op, is_grad_enabled, labelled, no_grad
 from .dtypes import is_floating, to_numpy
 from .errors import DtypeError, GraphError, ShapeError
 from .tensor import Tensor, tensor
@@ -44,6 +45,81 @@ def sigmoid(input: Tensor) -> Tensor:
 def tanh(input: Tensor) -> Tensor:
     """tanh x, the `Tanh` primitive: dx = g · (1 − tanh² x)."""
     return input.tanh()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope·x: the `LeakyReLU` primitive."""
+    return _activation(input, ops.LeakyReLU, "leaky_relu", inplace, negative_slope=negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else α(eˣ − 1): the `ELU` primitive."""
+    return _activation(input, ops.ELU, "elu", inplace, alpha=alpha)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x), Φ the standard normal CDF (exact, through erf), or with `approximate="tanh"`
+    its tanh approximation: the `GELU` primitive."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _activation(input, ops.GELU, "gelu", False, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·σ(x) (swish): the `SiLU` primitive."""
+    return _activation(input, ops.SiLU, "silu", inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·tanh(softplus x): the `Mish` primitive."""
+    return _activation(input, ops.Mish, "mish", inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(βx)) / β, a smooth relu; x itself where βx > threshold: the `Softplus`
+    primitive."""
+    return _activation(input, ops.Softplus, "softplus", False, beta=beta, threshold=threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """ln σ(x), computed without taking the log of an underflowed σ: the `LogSigmoid`
+    primitive."""
+    return _activation(input, ops.LogSigmoid, "logsigmoid", False)
+
+
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x limited to [min_val, max_val], gradient 0 at and beyond the bounds: the `Hardtanh`
+    primitive. Integer inputs stay integers (the bounds truncated to integers), as in PyTorch."""
+    if min_val > max_val:
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
+    if input.dtype == np.bool_:
+        raise DtypeError("hardtanh: bool inputs are not supported (nor in PyTorch)")
+    if not is_floating(input.dtype):
+        min_val, max_val = int(min_val), int(max_val)
+    return _activation(input, ops.Hardtanh, "hardtanh", inplace, low=min_val, high=max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): `hardtanh(x, 0, 6)`, as PyTorch composes it (HardtanhBackward0)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def _activation(input: Tensor, op: type[Op], name: str, inplace: bool, **params: Any) -> Tensor:
+    """Apply `op`; as PyTorch, only to floating-point inputs (hardtanh excepted, checked by it)."""
+    if not is_floating(input.dtype) and op is not ops.Hardtanh:
+        raise DtypeError(
+            f"{name} is not implemented for {input.dtype} inputs (nor in PyTorch): convert "
+            "first, e.g. x.float()"
+        )
+    if inplace:
+        with no_grad():
+            values = op.apply(input, **params).array
+        return _in_place(input, values, name)
+    return op.apply(input, **params)
 
 
 def softmax(x: Tensor, dim: int | None = None) -> Tensor:

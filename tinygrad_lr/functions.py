@@ -10,10 +10,12 @@ from typing import Any
 from .tensor import Tensor, tensor
 
 METHODS = (
-    "abs", "add", "amax", "amin", "argmax", "argmin", "clamp", "clip", "clone", "div", "eq",
-    "exp", "flatten", "gather", "ge", "gt", "le", "log", "log_softmax", "lt", "matmul", "max",
-    "mean", "min", "mul", "ne", "neg", "numel", "permute", "pow", "prod", "relu", "reshape",
-    "sigmoid", "softmax", "sqrt", "squeeze", "std", "sub", "sum", "tanh", "transpose",
+    "abs", "acos", "add", "amax", "amin", "argmax", "argmin", "asin", "atan", "ceil", "clamp",
+    "clip", "clone", "cos", "cosh", "cumsum", "div", "eq", "exp", "exp2", "expm1", "flatten",
+    "flip", "floor", "gather", "ge", "gt", "le", "log", "log10", "log1p", "log2", "log_softmax",
+    "lt", "matmul", "max", "mean", "min", "mul", "ne", "neg", "numel", "permute", "pow", "prod",
+    "reciprocal", "relu", "reshape", "round", "rsqrt", "sigmoid", "sign", "sin", "sinh", "softmax",
+    "sqrt", "square", "squeeze", "std", "sub", "sum", "tan", "tanh", "trace", "transpose", "trunc",
     "unsqueeze", "var",
 )  # fmt: skip
 

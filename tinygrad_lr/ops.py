@@ -11,11 +11,14 @@ PyTorch, an op saves an input only when a rule that will run needs it (x·y save
 needs a gradient): memory is not spent on it, and changing that input in place afterwards is
 harmless, since no gradient is computed from it.
 
-Groups, top to bottom: elementwise binary, elementwise unary, reductions, movement, matmul,
-indexing. Everything else (mean, softmax, cross-entropy, linear, ...) is built from these.
+Groups, top to bottom: elementwise binary, elementwise unary (functions, step functions,
+activations), reductions (and the running sum, cumsum), movement, matmul, indexing. Everything
+else (mean, softmax, cross-entropy, linear, square, relu6, ...) is built from these.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -229,16 +232,21 @@ class Tanh(Op):
         return g * (1 - z * z)
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x), from e^(−|x|) so that no exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
 class Sigmoid(Op):
     """z = σ(x) = 1 / (1 + e⁻ˣ);  dx = g · z · (1 − z)
 
-    Computed as e^(−|x|) based, so neither exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ).
+    Computed by `_sigmoid` from e^(−|x|), so that no exp overflows.
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))
-        z = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        z = _sigmoid(x)
         ctx.save_for_backward(z)
         return z
 
@@ -298,6 +306,440 @@ class Clamp(Op):
         if ctx.high is not None:
             inside &= x <= ctx.high
         return g * inside
+
+
+# Trigonometric and hyperbolic functions, powers and logarithms in other bases. Constants are
+# Python floats (math.log(2)), so that a float32 array stays float32 under NumPy's rules.
+class Sin(Op):
+    """z = sin x;  dx = g · cos x"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * np.cos(x)
+
+
+class Cos(Op):
+    """z = cos x;  dx = −g · sin x"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return -g * np.sin(x)
+
+
+class Tan(Op):
+    """z = tan x;  dx = g · (1 + z²)   (1 + tan² x = 1 / cos² x)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = np.tan(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g * (1 + z * z)
+
+
+class Asin(Op):
+    """z = arcsin x;  dx = g / √(1 − x²)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g / np.sqrt(1 - x * x)
+
+
+class Acos(Op):
+    """z = arccos x;  dx = −g / √(1 − x²)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return -g / np.sqrt(1 - x * x)
+
+
+class Atan(Op):
+    """z = arctan x;  dx = g / (1 + x²)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g / (1 + x * x)
+
+
+class Sinh(Op):
+    """z = sinh x = (eˣ − e⁻ˣ) / 2;  dx = g · cosh x"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * np.cosh(x)
+
+
+class Cosh(Op):
+    """z = cosh x = (eˣ + e⁻ˣ) / 2;  dx = g · sinh x"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * np.sinh(x)
+
+
+class Exp2(Op):
+    """z = 2ˣ;  dx = g · z · ln 2"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = np.exp2(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g * z * math.log(2)
+
+
+class Expm1(Op):
+    """z = eˣ − 1 (exact for tiny x, where exp(x) − 1 loses every digit);  dx = g · (z + 1)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = np.expm1(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return g * (z + 1)
+
+
+class Log2(Op):
+    """z = log₂ x;  dx = g / (x · ln 2)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log2(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(2))
+
+
+class Log10(Op):
+    """z = log₁₀ x;  dx = g / (x · ln 10)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log10(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(10))
+
+
+class Log1p(Op):
+    """z = ln(1 + x) (exact for tiny x);  dx = g / (1 + x)"""
+
+    torch_name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g / (1 + x)
+
+
+class Rsqrt(Op):
+    """z = 1 / √x = x^(−1/2);  dx = −g · z³ / 2"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = 1 / np.sqrt(x)
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return -0.5 * g * z * z * z
+
+
+class Reciprocal(Op):
+    """z = 1 / x;  dx = −g · z²   (−1/x² written with the saved output)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        z = 1 / x
+        ctx.save_for_backward(z)
+        return z
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (z,) = ctx.saved_tensors
+        return -g * z * z
+
+
+# Step functions: flat between their jumps, so their derivative is 0 wherever it exists, and
+# PyTorch passes back 0 everywhere, at the jumps too.
+class _Step(Op):
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return np.zeros_like(g)
+
+
+class Sign(_Step):
+    """z = −1, 0 or 1 as x < 0, x = 0, x > 0;  dx = 0"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+
+
+class Floor(_Step):
+    """z = ⌊x⌋, the largest integer ≤ x;  dx = 0"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.floor(x)
+
+
+class Ceil(_Step):
+    """z = ⌈x⌉, the smallest integer ≥ x;  dx = 0"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.ceil(x)
+
+
+class Trunc(_Step):
+    """z = x with its fractional part dropped (rounded towards 0);  dx = 0"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.trunc(x)
+
+
+class Round(_Step):
+    """z = x rounded to `decimals` decimal places, halves to even (2.5 → 2), as PyTorch;  dx = 0
+
+    PyTorch names the node RoundBackward1 when `decimals` is given (another overload).
+    """
+
+    torch_name = staticmethod(lambda ctx: f"RoundBackward{int(ctx.decimals is not None)}")
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, decimals: int | None) -> np.ndarray:
+        ctx.decimals = decimals
+        return np.round(x, decimals or 0)
+
+
+# Activations beyond ReLU, tanh and sigmoid, as `torch.nn.functional` has them.
+class LeakyReLU(Op):
+    """z = x where x > 0, else s·x (s the `negative_slope`);  dx = g where x > 0, else g·s
+    (s at x = 0, PyTorch's choice)"""
+
+    torch_name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, negative_slope: float) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.slope)
+
+
+class ELU(Op):
+    """z = x where x > 0, else α(eˣ − 1);  dx = g where x > 0, else g·α·eˣ = g·(z + α)
+    (α at x = 0, as PyTorch)"""
+
+    torch_name = "EluBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, alpha: float) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0)))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf; math.erf, elementwise
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) = (1 + erf(x/√2)) / 2, in x's dtype as PyTorch computes it (so float32 results
+    agree with PyTorch's, rounding in the far left tail included)."""
+    return 0.5 * (1 + _erf(x / math.sqrt(2)).astype(x.dtype))
+
+
+class GELU(Op):
+    """z = x·Φ(x), Φ the standard normal CDF;  dx = g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2) / √(2π)
+
+    With `approximate="tanh"`, Φ(x) ≈ (1 + tanh u) / 2 with u = √(2/π)·(x + 0.044715x³), and
+    dx = g·((1 + tanh u) / 2 + x·(1 − tanh² u)·u′ / 2), u′ = √(2/π)·(1 + 3·0.044715x²).
+    """
+
+    torch_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, approximate: str) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            u = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
+            return 0.5 * x * (1 + np.tanh(u))
+        return x * _normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            c = math.sqrt(2 / math.pi)
+            t = np.tanh(c * (x + 0.044715 * x**3))
+            du = c * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return g * (_normal_cdf(x) + x * pdf)
+
+
+class SiLU(Op):
+    """z = x·σ(x) (also called swish);  dx = g·σ(x)·(1 + x·(1 − σ(x)))"""
+
+    torch_name = "SiluBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return x * _sigmoid(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        s = _sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+
+class Softplus(Op):
+    """z = ln(1 + e^(βx)) / β, or x where βx > `threshold`;  dx = g·σ(βx), or g past the threshold
+
+    Past the threshold ln(1 + e^(βx)) / β equals x to float precision, as PyTorch reasons.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        bx = x * beta
+        return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
+        return np.where(bx > ctx.threshold, g, g * _sigmoid(bx))
+
+
+class Hardtanh(Op):
+    """z = min(max(x, low), high);  dx = g where low < x < high, else 0
+
+    Unlike `clamp`, the bounds themselves get 0, as in PyTorch's `hardtanh` (and `relu6`).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, low: float, high: float) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.low, ctx.high = low, high
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * ((x > ctx.low) & (x < ctx.high))
+
+
+class LogSigmoid(Op):
+    """z = ln σ(x) = min(x, 0) − ln(1 + e^(−|x|));  dx = g·(1 − σ(x)) = g·σ(−x)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * _sigmoid(-x)
+
+
+class Mish(Op):
+    """z = x·tanh(softplus x);  dx = g·(t + x·σ(x)·(1 − t²)), t = tanh(softplus x)
+    (softplus′ = σ)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return x * np.tanh(np.logaddexp(0, x))
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        t = np.tanh(np.logaddexp(0, x))
+        return g * (t + x * _sigmoid(x) * (1 - t * t))
 
 
 class Clone(Op):
@@ -420,6 +862,38 @@ class Prod(Op):
         return g * np.moveaxis(others, -1, axis)
 
 
+class Cumsum(Op):
+    """z_i = x_0 + … + x_i along `dim`;  dx_j = g_j + … + g_last: g summed from the end back
+
+    Each x_j appears in every z_i with i ≥ j, so its gradient is the sum of those g_i: a cumsum
+    of g run backwards (flip, cumsum, flip).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim, dtype=x.dtype) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        if g.ndim == 0:
+            return g
+        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim)
+
+
+class Trace(Op):
+    """z = Σᵢ xᵢᵢ, the sum of a matrix's diagonal;  dx = g on the diagonal, 0 elsewhere (g·I)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.shape = x.shape
+        return np.asarray(np.trace(x))
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return g * np.eye(*ctx.shape, dtype=g.dtype)
+
+
 # --- movement --------------------------------------------------------------------------------
 class Reshape(Op):
     """z = x with a new shape, same elements in the same order;  dx = g reshaped back"""
@@ -483,6 +957,22 @@ class Repeat(Op):
         for copies, size in zip(g.shape, ctx.shape):
             split += [copies // size, size]
         return g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+
+
+class Flip(Op):
+    """z = x with the order of its elements reversed along each of `dims`;  dx = g flipped back
+
+    A copy, as in PyTorch (NumPy's flip would be a view).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return np.flip(g, ctx.dims)
 
 
 class Cat(Op):

@@ -516,6 +516,93 @@ class Tensor:
 
     clip = clamp
 
+    # Functions of floats: integer and bool inputs give float32, as in PyTorch.
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self._floating())
+
+    def tan(self) -> Tensor:
+        return ops.Tan.apply(self._floating())
+
+    def asin(self) -> Tensor:
+        return ops.Asin.apply(self._floating())
+
+    def acos(self) -> Tensor:
+        return ops.Acos.apply(self._floating())
+
+    def atan(self) -> Tensor:
+        return ops.Atan.apply(self._floating())
+
+    def sinh(self) -> Tensor:
+        return ops.Sinh.apply(self._floating())
+
+    def cosh(self) -> Tensor:
+        return ops.Cosh.apply(self._floating())
+
+    def exp2(self) -> Tensor:
+        return ops.Exp2.apply(self._floating())
+
+    def expm1(self) -> Tensor:
+        return ops.Expm1.apply(self._floating())
+
+    def log2(self) -> Tensor:
+        return ops.Log2.apply(self._floating())
+
+    def log10(self) -> Tensor:
+        return ops.Log10.apply(self._floating())
+
+    def log1p(self) -> Tensor:
+        return ops.Log1p.apply(self._floating())
+
+    def rsqrt(self) -> Tensor:
+        return ops.Rsqrt.apply(self._floating())
+
+    def reciprocal(self) -> Tensor:
+        return ops.Reciprocal.apply(self._floating())
+
+    def square(self) -> Tensor:
+        """x², composed as `x ** 2` (so it prints PowBackward0, as PyTorch's does); integers
+        stay integers (bool gives int64), as in PyTorch."""
+        return self**2
+
+    # Step functions: gradient 0. Integer inputs keep their dtype, as in PyTorch.
+    def sign(self) -> Tensor:
+        """−1, 0 or 1 by the sign of each element (bool stays bool); gradient 0."""
+        return ops.Sign.apply(self)
+
+    def floor(self) -> Tensor:
+        return self._step(ops.Floor, "floor")
+
+    def ceil(self) -> Tensor:
+        return self._step(ops.Ceil, "ceil")
+
+    def trunc(self) -> Tensor:
+        return self._step(ops.Trunc, "trunc")
+
+    def round(self, *, decimals: int | None = None) -> Tensor:
+        """Rounded to `decimals` places (0 when not given), halves to even as PyTorch; gradient 0.
+        Integers are returned as they are, without `decimals` (PyTorch refuses them with it)."""
+        if decimals is not None and not is_floating(self.dtype):
+            raise DtypeError(f"round(decimals=...) needs a floating-point tensor, got {self.dtype}")
+        return self._step(ops.Round, "round", decimals=decimals)
+
+    def _step(self, op: type[Op], name: str, **params: Any) -> Tensor:
+        if self.dtype == np.bool_:
+            raise DtypeError(f"{name} is not implemented for bool tensors (nor in PyTorch)")
+        if not is_floating(self.dtype):  # an integer is its own floor, ceil, trunc and round
+            return Tensor.wrap(self.array.copy())
+        return op.apply(self, **params)
+
+    def maximum(self, other: Any) -> Tensor:
+        """The elementwise maximum; ties split the gradient, as in PyTorch."""
+        return self._binary(ops.Maximum, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        """The elementwise minimum; ties split the gradient, as in PyTorch."""
+        return self._binary(ops.Minimum, other)
+
     def clone(self) -> Tensor:
         """A copy with its own memory; gradients flow back to this tensor, as in PyTorch."""
         return ops.Clone.apply(self)
@@ -642,6 +729,25 @@ class Tensor:
         x = self if is_floating(self.dtype) else self.to(np.int64)
         axis = None if dim is None else x._dim(dim, "prod")
         return ops.Prod.apply(x, axis=axis, keepdim=keepdim)
+
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        """Running sums along `dim`: z_i = x_0 + … + x_i. Integers and bools give int64, as in
+        PyTorch, unless `dtype` is given (the input is converted to it first)."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and not is_floating(x.dtype):
+            x = x.to(np.int64)
+        if x.dtype == np.bool_:
+            raise DtypeError("cumsum: dtype=bool is not supported (nor in PyTorch)")
+        return ops.Cumsum.apply(x, dim=x._dim(dim, "cumsum"))
+
+    def trace(self) -> Tensor:
+        """The sum of the diagonal of a matrix (2-D only, as PyTorch); integers give int64."""
+        if self.ndim != 2:
+            raise ShapeError(f"trace: expected a matrix, but got a tensor with {self.ndim} dims")
+        if self.dtype == np.bool_:
+            raise DtypeError("trace is not implemented for bool tensors (nor in PyTorch)")
+        x = self if is_floating(self.dtype) else self.to(np.int64)
+        return ops.Trace.apply(x)
 
     def _reduce_extreme(self, op: type[Op], name: str, dim: Dims, keepdim: bool) -> Tensor:
         axes = self._dims(dim, name)
@@ -833,6 +939,16 @@ class Tensor:
                 f"of shape {tuple(self.shape)}"
             )
         return ops.Permute.apply(self, dims=axes)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """The elements in reverse order along each dim in `dims` (a copy, as in PyTorch):
+        `flip(0)`, `flip(0, 1)` or `flip([0, 1])`."""
+        if len(dims) == 1 and not isinstance(dims[0], int | np.integer):
+            dims = tuple(dims[0])
+        axes = tuple(self._dim(d, "flip") for d in dims) if self.ndim else ()
+        if len(set(axes)) < len(axes):
+            raise DimError(f"flip: a dim appears multiple times in dims {tuple(dims)}")
+        return ops.Flip.apply(self, dims=axes)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dims, as `torch.transpose(x, dim0, dim1)`."""
