@@ -18,6 +18,9 @@ MAX_EPOCHS = 10_000
 # The lesson seeds NumPy's global generator, whose np.random.seed takes 0 <= seed < 2**32.
 SEED_LIMIT = 2**32
 LESSON_SEED = 1234
+# `tinygrad-lr lesson [LESSON]`: the lessons, the first the default, and each one's epochs (the
+# tests hold these to the lesson modules' own numbers)
+LESSONS = {"logistic-regression": 50, "linear-regression": 100}
 
 
 def epochs_count(text: str) -> int:
@@ -88,12 +91,24 @@ def demo_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 # raises DataError (pipeline.load_data turns every unreadable or unsuitable --data into one),
 # so catching it around the call catches no error of the training.
 def lesson_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    epochs = LESSONS[args.lesson] if args.epochs is None else args.epochs
+    if args.lesson == "linear-regression":
+        if args.data is not None:
+            parser.error(
+                "argument --data: the linear-regression lesson generates its own data "
+                "(y = 3.5X + noise); --data is for logistic-regression"
+            )
+        check_out(args.out, parser)
+        from .lesson import linear_regression
+
+        return linear_regression.run(args.seed, args.lr, epochs, args.out)
     check_out(args.out, parser)
     from .lesson import report
     from .lesson.data import DataError
 
+    data = "synthetic" if args.data is None else args.data
     try:
-        return report.run(args.data, args.seed, args.lr, args.epochs, args.out)
+        return report.run(data, args.seed, args.lr, epochs, args.out)
     except DataError as error:
         parser.error(f"argument --data: {error}")
 
@@ -136,12 +151,12 @@ def _add_data_and_seed(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_training(parser: argparse.ArgumentParser) -> None:
+def _add_training(parser: argparse.ArgumentParser, epochs_help: str = "50") -> None:
     parser.add_argument(
         "--epochs",
         type=epochs_count,
         default=50,
-        help=f"training epochs, 1 to {MAX_EPOCHS:,} (default 50)",
+        help=f"training epochs, 1 to {MAX_EPOCHS:,} (default {epochs_help})",
     )
     parser.add_argument(
         "--lr",
@@ -165,17 +180,34 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     demo_parser.set_defaults(run=demo_command)
     lesson_parser = commands.add_parser(
         "lesson",
-        help="run the logistic-regression lesson three ways (NumPy, tinygrad_lr, PyTorch)",
-        description="Run the lesson: a softmax classifier on the tumour data set, trained by the "
-        "hand-derived NumPy code, by tinygrad_lr and by PyTorch from the same weights. Part 1 is "
-        "the lesson's NumPy model (gradient descent), part 2 its PyTorch model (class-weighted "
-        "loss, Adam). Prints split sizes, class weights, loss and accuracy every 10 epochs per "
-        "implementation, the largest weight difference, test metrics, the lesson's inference "
-        "example and unstandardised weights; writes PNG pictures to --out. Without PyTorch its "
-        "column is left out.",
+        help="run a lesson three ways (NumPy, tinygrad_lr, PyTorch): logistic-regression "
+        "(default) or linear-regression",
+        description="Run a Made With ML lesson, trained by the hand-derived NumPy code, by "
+        "tinygrad_lr and by PyTorch from the same weights. logistic-regression (the default): a "
+        "softmax classifier on the tumour data set; part 1 is the lesson's NumPy model (gradient "
+        "descent), part 2 its PyTorch model (class-weighted loss, Adam); prints split sizes, "
+        "class weights, loss and accuracy every 10 epochs per implementation, the largest "
+        "weight difference, test metrics, the lesson's inference example and unstandardised "
+        "weights. linear-regression: a line fitted to y = 3.5X + noise; its NumPy model "
+        "(gradient descent), its PyTorch model (Adam) and its L2 model (weight decay); prints "
+        "the losses at the lesson's epochs, train and test MSE, the fitted line, the weights in "
+        "the original units and which of the notebook's stored figures this run reproduces. "
+        "Both write PNG pictures to --out. Without PyTorch its column is left out.",
+    )
+    lesson_parser.add_argument(
+        "lesson",
+        nargs="?",
+        default="logistic-regression",
+        choices=list(LESSONS),
+        metavar="LESSON",
+        help="which lesson: logistic-regression (default) or linear-regression",
     )
     _add_data_and_seed(lesson_parser)
-    _add_training(lesson_parser)
+    _add_training(
+        lesson_parser, "the lesson's: 50 for logistic-regression, 100 for linear-regression"
+    )
+    # None until the lesson is known: its own epochs, and --data only where it means something
+    lesson_parser.set_defaults(data=None, epochs=None)
     lesson_parser.add_argument(
         "--out",
         default="lesson_output",
