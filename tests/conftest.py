@@ -6,6 +6,7 @@ not shipped with the project; tests that need it skip, saying why, where it is a
 """
 
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,18 @@ def tumors_csv() -> Path:
             "to its path, or put it at ../shared/data/tumors.csv beside the project"
         )
     return BESIDE_THE_PROJECT
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a network connection fails the test: nothing may download."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,7 +8,6 @@ socket connection fail. The lesson's original file comes from the `tumors_csv` f
 import hashlib
 import inspect
 import re
-import socket
 import urllib.request
 from pathlib import Path
 
@@ -30,14 +29,7 @@ GOOD_CSV = HEADER + "13.5,15.25,malignant\n17.75,14.5,benign\n" * 6
 GOOD_ROWS = 12
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")  # from conftest.py: no test downloads
 
 
 def _write(path: Path, text: str | bytes) -> Path:

@@ -10,7 +10,6 @@ atomically on save. No test touches the network (file:// addresses only).
 import hashlib
 import json
 import os
-import socket
 import urllib.request
 import warnings
 from pathlib import Path
@@ -29,14 +28,7 @@ GOOD_CSV = HEADER + "13.5,15.25,malignant\n17.75,14.5,benign\n" * 6
 FIVE_MB = 5_000_000
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")  # from conftest.py: no test downloads
 
 
 def _sha256(text: str) -> str:
