@@ -20,7 +20,7 @@ SEED_LIMIT = 2**32
 LESSON_SEED = 1234
 # `tinygrad-lr lesson [LESSON]`: the lessons, the first the default, and each one's epochs (the
 # tests hold these to the lesson modules' own numbers)
-LESSONS = {"logistic-regression": 50, "linear-regression": 100}
+LESSONS = {"logistic-regression": 50, "linear-regression": 100, "neural-networks": 100}
 
 
 def epochs_count(text: str) -> int:
@@ -92,6 +92,7 @@ def demo_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 # so catching it around the call catches no error of the training.
 def lesson_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     epochs = LESSONS[args.lesson] if args.epochs is None else args.epochs
+    lr = 0.1 if args.lr is None else args.lr  # every lesson's own learning rate is 0.1
     if args.lesson == "linear-regression":
         if args.data is not None:
             parser.error(
@@ -101,14 +102,30 @@ def lesson_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         check_out(args.out, parser)
         from .lesson import linear_regression
 
-        return linear_regression.run(args.seed, args.lr, epochs, args.out)
+        return linear_regression.run(args.seed, lr, epochs, args.out)
+    if args.lesson == "neural-networks":
+        for option, value in (("--epochs", args.epochs), ("--lr", args.lr)):
+            if value is not None:
+                parser.error(
+                    f"argument {option}: the neural-networks lesson trains each part with the "
+                    "notebook's own settings (epochs 10, 1000, 100; learning rates 0.01, 1.0, "
+                    "0.01); leave it out"
+                )
+        check_out(args.out, parser)
+        from .lesson import neural_networks
+        from .lesson.data import DataError
+
+        try:
+            return neural_networks.run(args.data or "synthetic", args.seed, args.out)
+        except DataError as error:
+            parser.error(f"argument --data: {error}")
     check_out(args.out, parser)
     from .lesson import report
     from .lesson.data import DataError
 
     data = "synthetic" if args.data is None else args.data
     try:
-        return report.run(data, args.seed, args.lr, epochs, args.out)
+        return report.run(data, args.seed, lr, epochs, args.out)
     except DataError as error:
         parser.error(f"argument --data: {error}")
 
@@ -181,7 +198,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     lesson_parser = commands.add_parser(
         "lesson",
         help="run a lesson three ways (NumPy, tinygrad_lr, PyTorch): logistic-regression "
-        "(default) or linear-regression",
+        "(default), linear-regression or neural-networks",
         description="Run a Made With ML lesson, trained by the hand-derived NumPy code, by "
         "tinygrad_lr and by PyTorch from the same weights. logistic-regression (the default): a "
         "softmax classifier on the tumour data set; part 1 is the lesson's NumPy model (gradient "
@@ -192,7 +209,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         "(gradient descent), its PyTorch model (Adam) and its L2 model (weight decay); prints "
         "the losses at the lesson's epochs, train and test MSE, the fitted line, the weights in "
         "the original units and which of the notebook's stored figures this run reproduces. "
-        "Both write PNG pictures to --out. Without PyTorch its column is left out.",
+        "neural-networks: three-armed spirals (--data the lesson's spiral.csv, or synthetic); "
+        "the linear model failing, then the two-layer ReLU network by hand and with Adam, with "
+        "the notebook's own epochs and learning rates. All write PNG pictures to --out. Without "
+        "PyTorch its column is left out.",
     )
     lesson_parser.add_argument(
         "lesson",
@@ -207,7 +227,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         lesson_parser, "the lesson's: 50 for logistic-regression, 100 for linear-regression"
     )
     # None until the lesson is known: its own epochs, and --data only where it means something
-    lesson_parser.set_defaults(data=None, epochs=None)
+    lesson_parser.set_defaults(data=None, epochs=None, lr=None)
     lesson_parser.add_argument(
         "--out",
         default="lesson_output",

@@ -295,7 +295,8 @@ def test_the_command_writes_the_notebooks_pictures(command_output):
 
 
 def test_the_command_runs_each_lesson_for_its_own_epochs(tmp_path, monkeypatch):
-    assert cli.LESSONS == {"logistic-regression": 50, "linear-regression": linreg.NUM_EPOCHS}
+    assert cli.LESSONS["linear-regression"] == linreg.NUM_EPOCHS
+    assert cli.LESSONS["logistic-regression"] == 50
     calls = []
     monkeypatch.setattr(linreg, "run", lambda *args: calls.append(args) or 0)
     assert main(["lesson", "linear-regression", "--out", str(tmp_path)]) == 0
@@ -325,7 +326,7 @@ def test_an_unknown_lesson_name_is_one_line_and_status_2(capsys):
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert error == (
         "tinygrad-lr lesson: error: argument LESSON: invalid choice: 'linear-regresion' "
-        "(choose from 'logistic-regression', 'linear-regression')"
+        "(choose from 'logistic-regression', 'linear-regression', 'neural-networks')"
     )
 
 
