@@ -261,3 +261,50 @@ def test_a_missing_spiral_file_is_one_line_and_status_2(tmp_path, capsys):
         )
     assert info.value.code == 2
     assert "cannot read the spiral CSV" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def _code_cells() -> list[str]:
+    jupytext = pytest.importorskip("jupytext")
+    notebook = jupytext.read(SCRIPT)
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_the_notebook_shows_the_three_training_loops_as_code_in_cells():
+    cells = _code_cells()
+    by_hand = [c for c in cells if "def train_by_hand" in c]
+    assert len(by_hand) == 1
+    for link in ("dZ2 =", "dW2 =", "db2 =", "dA1 =", "dZ1 = dA1 * (Z1 > 0)", "dW1 =", "db1 ="):
+        assert link in by_hand[0], link
+    autograd = [c for c in cells if "def train(lib, model, loss_fn, optimizer" in c]
+    assert len(autograd) == 1
+    for line in ("optimizer.zero_grad()", ".backward()", "optimizer.step()"):
+        assert line in autograd[0], line
+    assert "train.fit" not in "\n".join(cells)  # the loops are the cells', not the package's
+    calls = [c for c in cells if "for name, lib in LIBRARIES.items()" in c and "= train(" in c]
+    assert len(calls) == 3  # the linear model, the NumPy network, the PyTorch network
+
+
+def test_the_script_prints_the_notebooks_figures_from_its_own_loops_on_the_csv(
+    spiral_csv, tmp_path
+):
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), str(spiral_csv)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "Agg", "SPIRAL_CSV": ""},
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for figure in (
+        "Epoch: 0 | loss: 1.13, accuracy: 49.9",
+        "Epoch: 9 | loss: 0.78, accuracy: 53.9",
+        "Epoch: 0, loss: 1.099, accuracy: 0.349",
+        "Epoch: 900, loss: 0.041, accuracy: 0.995",
+        "Epoch: 0 | loss: 1.11, accuracy: 24.3",
+        "Epoch: 90 | loss: 0.11, accuracy: 97.7",
+    ):
+        assert lines.count(figure) == 3, figure  # by hand, tinygrad_lr, PyTorch
+    assert result.stdout.count("The probability that you have c1 is 92%") == 3
+    assert "Part 3: largest loss difference from the loops above: 0.0e+00" in lines
