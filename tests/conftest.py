@@ -1,8 +1,9 @@
 """Fixtures shared by every layer of the tests (engine, lesson, project).
 
-`tumors_csv` is the one place that knows where the lesson's original CSV is: the `TUMORS_CSV`
-environment variable first, then `../shared/data/tumors.csv` beside the project. The file is
-not shipped with the project; tests that need it skip, saying why, where it is absent.
+`tumors_csv` and `spiral_csv` are the one place that knows where the lessons' original CSVs are:
+an environment variable first (`TUMORS_CSV`, `SPIRAL_CSV`), then `../shared/data/` beside the
+project. The files are not shipped with the project; tests that need one skip, saying why, where
+it is absent.
 """
 
 import os
@@ -12,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tinygrad_lr.autograd import Op
 from tinygrad_lr.compare import nonfinite
 
 ROOT = Path(__file__).resolve().parents[1]
-BESIDE_THE_PROJECT = ROOT.parent / "shared" / "data" / "tumors.csv"
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -23,21 +25,45 @@ def project_root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def tumors_csv() -> Path:
-    """The lesson's original tumors.csv, or a skip that says where it was looked for."""
-    chosen = os.environ.get("TUMORS_CSV")
+def _original_data(name: str, variable: str) -> Path:
+    """A lesson's original data file, or a skip that says where it was looked for."""
+    chosen = os.environ.get(variable)
     if chosen:  # asked for explicitly: a wrong path is an error, not a reason to skip
         path = Path(chosen)
         if not path.is_file():
-            pytest.fail(f"TUMORS_CSV is set to {chosen}, but there is no file there")
+            pytest.fail(f"{variable} is set to {chosen}, but there is no file there")
         return path
-    if not BESIDE_THE_PROJECT.is_file():
+    beside = SHARED_DATA / name
+    if not beside.is_file():
         pytest.skip(
-            "the lesson's original tumors.csv is not shipped with the project: set TUMORS_CSV "
-            "to its path, or put it at ../shared/data/tumors.csv beside the project"
+            f"the lesson's original {name} is not shipped with the project: set {variable} "
+            f"to its path, or put it at ../shared/data/{name} beside the project"
         )
-    return BESIDE_THE_PROJECT
+    return beside
+
+
+@pytest.fixture(scope="session")
+def tumors_csv() -> Path:
+    return _original_data("tumors.csv", "TUMORS_CSV")
+
+
+@pytest.fixture(scope="session")
+def spiral_csv() -> Path:
+    return _original_data("spiral.csv", "SPIRAL_CSV")
+
+
+@pytest.fixture
+def applied_ops(monkeypatch) -> set[str]:
+    """The names of the ops applied while the test runs (every `Op.apply` is recorded)."""
+    applied: set[str] = set()
+    original = Op.apply.__func__
+
+    def recording(cls, *inputs, **params):
+        applied.add(cls.__name__)
+        return original(cls, *inputs, **params)
+
+    monkeypatch.setattr(Op, "apply", classmethod(recording))
+    return applied
 
 
 @pytest.fixture

@@ -18,25 +18,7 @@ from tinygrad_lr.lesson import reference
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "lessons" / "neural_networks.py"
-BESIDE_THE_PROJECT = ROOT.parent / "shared" / "data" / "spiral.csv"
 IMPLEMENTATIONS = [nn_lesson.HandDerived, nn_lesson.Tinygrad, nn_lesson.Torch]
-
-
-@pytest.fixture(scope="session")
-def spiral_csv() -> Path:
-    """The lesson's original spiral.csv, or a skip that says where it was looked for."""
-    chosen = os.environ.get("SPIRAL_CSV")
-    if chosen:  # asked for explicitly: a wrong path is an error, not a reason to skip
-        path = Path(chosen)
-        if not path.is_file():
-            pytest.fail(f"SPIRAL_CSV is set to {chosen}, but there is no file there")
-        return path
-    if not BESIDE_THE_PROJECT.is_file():
-        pytest.skip(
-            "the lesson's original spiral.csv is not shipped with the project: set SPIRAL_CSV "
-            "to its path, or put it at ../shared/data/spiral.csv beside the project"
-        )
-    return BESIDE_THE_PROJECT
 
 
 @pytest.fixture(scope="module")
