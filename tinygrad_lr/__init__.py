@@ -2,7 +2,8 @@
 
 The top level works as `torch` does for the subset it has, so `import tinygrad_lr as torch`
 runs PyTorch code from a lesson: `tensor`, `zeros`, `randn`, `cat`, `manual_seed`, `no_grad`,
-the dtypes (NumPy's, under PyTorch's names), `nn`, `optim`, `utils.data`, `autograd.grad`, ...
+the dtypes (NumPy's, under PyTorch's names), `nn`, `optim`, `utils.data`, `autograd.grad`,
+`autograd.functional.hessian`, ...
 """
 
 import numpy as _np
@@ -17,6 +18,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .autograd import functional as _autograd_functional  # noqa: F401 - torch.autograd.functional
 from .creation import (
     DoubleTensor,
     FloatTensor,

@@ -52,7 +52,12 @@ class Linear(Op):
 
     The derivation: zₙ,ₒ = Σᵢ xₙ,ᵢ Wₒ,ᵢ + bₒ, so dz/dxₙ,ᵢ picks Wₒ,ᵢ, dz/dWₒ,ᵢ picks xₙ,ᵢ (summed
     over the rows n that use it) and dz/dbₒ is 1 for every row (summed over n).
+
+    The rule is written on arrays only (a speed path): it cannot be recorded for gradients of
+    gradients; `functional.linear` can.
     """
+
+    backward_is_differentiable = False
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -85,8 +90,12 @@ class CrossEntropy(Op):
 
     and each row's loss −wᵧ log pᵧ has gradient wᵧ (p − onehot(y)). The mean divides by Σ wᵧ
     (a constant: the weights and targets are data). The composite in `functional` reaches the
-    same numbers through the chain rule; this rule is that result written out by hand.
+    same numbers through the chain rule; this rule is that result written out by hand. It saves
+    the probabilities it computed, so it cannot be recorded for gradients of gradients;
+    `functional.cross_entropy` can.
     """
+
+    backward_is_differentiable = False
 
     @staticmethod
     def forward(

@@ -1,4 +1,5 @@
-"""`gradcheck`: hold the gradients backward computes against central differences, in float64."""
+"""`gradcheck`: hold the gradients backward computes against central differences, in float64;
+`gradgradcheck`: the same for second derivatives, through a recorded backward."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd import enable_grad, grad, no_grad
 from .compare import nonfinite
+from .creation import zeros_like
 from .errors import GradcheckError
 from .tensor import Tensor, tensor
 
@@ -119,3 +121,61 @@ def _as_outputs(result: Tensor | Sequence[Tensor]) -> tuple[Tensor, ...]:
     if not all(isinstance(out, Tensor) for out in outputs):
         raise TypeError("gradcheck: fn must return a Tensor or a tuple of Tensors")
     return outputs
+
+
+def gradgradcheck(
+    fn: Callable[..., Tensor | Sequence[Tensor]],
+    inputs: Sequence[Any],
+    grad_outputs: Sequence[Any] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives, as PyTorch's `gradgradcheck`: `gradcheck` of the function
+
+        (inputs, v) ↦ the gradient of Σ v · fn(inputs) with respect to the inputs,
+
+    computed by a recorded backward (`grad(..., create_graph=True)`). Its own gradient, taken
+    by backward through that recorded backward, is held against central differences of it: a
+    wrong second derivative, or a backward rule that loses its graph, fails. `grad_outputs` (the
+    v, one per output) default to fixed random arrays seeded by `seed`; they are checked too
+    (the first derivative is linear in them).
+    """
+    tensors = [_float64_copy(x) for x in inputs]
+    wanted = [i for i, t in enumerate(tensors) if t.requires_grad]
+    if not wanted:
+        raise ValueError("gradgradcheck: no input requires grad, so there is no gradient to check")
+    outputs = _as_outputs(fn(*tensors))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [rng.standard_normal(out.shape) for out in outputs]
+    vs = [
+        Tensor(np.asarray(getattr(v, "array", v)), dtype=np.float64, requires_grad=True)
+        for v in grad_outputs
+    ]
+    if len(vs) != len(outputs):
+        raise ValueError(
+            f"gradgradcheck: {len(vs)} grad_outputs for {len(outputs)} outputs; give one per output"
+        )
+    n = len(tensors)
+
+    def first_derivative(*args: Tensor) -> tuple[Tensor, ...]:
+        xs, v = args[:n], args[n:]
+        with enable_grad():
+            outs = _as_outputs(fn(*xs))
+            pairs = [(o, g) for o, g in zip(outs, v) if o.requires_grad]
+            diff = [xs[i] for i in wanted]
+            if not pairs:
+                return tuple(zeros_like(x) for x in diff)
+            grads = grad(
+                [o for o, _ in pairs],
+                diff,
+                [g for _, g in pairs],
+                create_graph=True,
+                allow_unused=True,
+            )
+        return tuple(zeros_like(x) if g is None else g for g, x in zip(grads, diff))
+
+    return gradcheck(first_derivative, [*tensors, *vs], eps, atol, rtol, seed, raise_exception)

@@ -24,6 +24,7 @@ from .dtypes import (
     result_dtype,
 )
 from .errors import DimError, DtypeError, GraphError, ShapeError
+from .ops.on_tensors import Tensors
 
 Dims = int | Sequence[int] | None
 
@@ -87,6 +88,9 @@ class Tensor:
         "version",
     )
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
+    # the names the backward rules compute with when a backward is recorded (create_graph):
+    # the engine's ops, on tensors (see autograd/xp.py)
+    backward_xp = Tensors
 
     def __init__(
         self,
@@ -302,37 +306,25 @@ class Tensor:
     __hash__ = object.__hash__  # defining __eq__ below would otherwise remove it
 
     # --- backward ------------------------------------------------------------------------------
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
         `gradient` is dL/d(self); it may be omitted only for a one-element tensor (it is then 1).
         Results are added to each leaf's `.grad` (zero it between steps). The graph is released
-        afterwards unless `retain_graph=True`.
+        afterwards unless `retain_graph=True`. With `create_graph=True` the backward pass is
+        itself recorded: each `.grad` is then a tensor with a graph of its own, which can be
+        differentiated again (and the graph is kept: `retain_graph` defaults to `create_graph`).
         """
         if not self.requires_grad:
             raise GraphError(
                 "element 0 of tensors does not require grad and does not have a grad_fn: "
                 "nothing it depends on has requires_grad=True"
             )
-        if gradient is None:
-            if self.array.size != 1:
-                raise GraphError(
-                    f"grad can be implicitly created only for scalar outputs; this tensor has "
-                    f"shape {tuple(self.shape)}: pass backward(gradient=...) of that shape, or "
-                    "reduce "
-                    "it first (for example .sum())"
-                )
-            grad = np.ones_like(self.array)
-        else:
-            grad = np.array(
-                gradient.array if isinstance(gradient, Tensor) else gradient, self.dtype
-            )
-            if grad.shape != self.shape:
-                raise ShapeError(
-                    f"backward: gradient has shape {tuple(grad.shape)} but the tensor has shape "
-                    f"{tuple(self.shape)}; they must be the same"
-                )
-        autograd.backward(self, grad, retain_graph)
+        grad = autograd.engine.root_gradient(self, gradient, create_graph, "backward")
+        keep = create_graph if retain_graph is None else bool(retain_graph)
+        autograd.backward(self, grad, keep, create_graph=create_graph)
 
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
@@ -555,6 +547,9 @@ class Tensor:
 
     def log1p(self) -> Tensor:
         return ops.Log1p.apply(self._floating())
+
+    def erf(self) -> Tensor:
+        return ops.Erf.apply(self._floating())
 
     def rsqrt(self) -> Tensor:
         return ops.Rsqrt.apply(self._floating())

@@ -144,6 +144,8 @@ class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
     def record(self, node: Tensor, g: np.ndarray, inputs: list[tuple[Tensor, np.ndarray]]) -> None:
         ctx = node.grad_fn
         doc = (ctx.op.__doc__ or "").strip().splitlines()
+        g = getattr(g, "array", g)  # a recorded backward (create_graph) sends tensors
+        inputs = [(p, getattr(pg, "array", pg)) for p, pg in inputs]
         self.records.append(
             {
                 "step": len(self.records) + 1,

@@ -26,6 +26,7 @@ from .elementary import (
     Ceil,
     Cos,
     Cosh,
+    Erf,
     Exp2,
     Expm1,
     Floor,
@@ -41,7 +42,7 @@ from .elementary import (
     Tan,
     Trunc,
 )
-from .indexing import Gather, Index
+from .indexing import Gather, Index, IndexAdd, ScatterAdd
 from .matmul import MatMul
 from .movement import Cat, Expand, Flip, Permute, Repeat, Reshape
 from .reductions import Cumsum, Max, Min, Prod, Sum, Trace
@@ -64,6 +65,7 @@ __all__ = [
     "Cosh",
     "Cumsum",
     "Div",
+    "Erf",
     "Exp",
     "Exp2",
     "Expand",
@@ -73,6 +75,7 @@ __all__ = [
     "Gather",
     "Hardtanh",
     "Index",
+    "IndexAdd",
     "LeakyReLU",
     "Log",
     "Log1p",
@@ -96,6 +99,7 @@ __all__ = [
     "Reshape",
     "Round",
     "Rsqrt",
+    "ScatterAdd",
     "SiLU",
     "Sigmoid",
     "Sign",

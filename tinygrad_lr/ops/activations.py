@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..autograd import Context, Op
-from .unary import sigmoid_values
+from ..autograd.xp import normal_cdf, sigmoid
 
 
 class LeakyReLU(Op):
@@ -26,7 +26,7 @@ class LeakyReLU(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, g, g * ctx.slope)
+        return ctx.xp.where(x > 0, g, g * ctx.slope)
 
 
 class ELU(Op):
@@ -44,16 +44,8 @@ class ELU(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, g, g * ctx.alpha * np.exp(np.minimum(x, 0)))
-
-
-_erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf; math.erf, elementwise
-
-
-def _normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Φ(x) = (1 + erf(x/√2)) / 2, in x's dtype as PyTorch computes it (so float32 results
-    agree with PyTorch's, rounding in the far left tail included)."""
-    return 0.5 * (1 + _erf(x / math.sqrt(2)).astype(x.dtype))
+        xp = ctx.xp
+        return xp.where(x > 0, g, g * ctx.alpha * xp.exp(xp.minimum(x, 0)))
 
 
 class GELU(Op):
@@ -72,18 +64,19 @@ class GELU(Op):
         if approximate == "tanh":
             u = math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)
             return 0.5 * x * (1 + np.tanh(u))
-        return x * _normal_cdf(x)
+        return x * normal_cdf(x)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
+        xp = ctx.xp
         if ctx.approximate == "tanh":
             c = math.sqrt(2 / math.pi)
-            t = np.tanh(c * (x + 0.044715 * x**3))
+            t = xp.tanh(c * (x + 0.044715 * x**3))
             du = c * (1 + 3 * 0.044715 * x * x)
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
-        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-        return g * (_normal_cdf(x) + x * pdf)
+        pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return g * (xp.normal_cdf(x) + x * pdf)
 
 
 class SiLU(Op):
@@ -94,12 +87,12 @@ class SiLU(Op):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return x * sigmoid_values(x)
+        return x * sigmoid(x)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        s = sigmoid_values(x)
+        s = ctx.xp.sigmoid(x)
         return g * s * (1 + x * (1 - s))
 
 
@@ -120,7 +113,7 @@ class Softplus(Op):
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         bx = x * ctx.beta
-        return np.where(bx > ctx.threshold, g, g * sigmoid_values(bx))
+        return ctx.xp.where(bx > ctx.threshold, g, g * ctx.xp.sigmoid(bx))
 
 
 class Hardtanh(Op):
@@ -152,7 +145,7 @@ class LogSigmoid(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g * sigmoid_values(-x)
+        return g * ctx.xp.sigmoid(-x)
 
 
 class Mish(Op):
@@ -167,5 +160,6 @@ class Mish(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        t = np.tanh(np.logaddexp(0, x))
-        return g * (t + x * sigmoid_values(x) * (1 - t * t))
+        xp = ctx.xp
+        t = xp.tanh(xp.softplus(x))
+        return g * (t + x * xp.sigmoid(x) * (1 - t * t))

@@ -80,12 +80,12 @@ class Pow(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         x, y, z = ctx.saved_tensors
-        dx = dy = None
+        xp, dx, dy = ctx.xp, None, None
         with np.errstate(divide="ignore", invalid="ignore"):  # the masked entries may be inf
             if ctx.needs_input_grad[0]:
-                dx = np.where(y == 0, 0.0, g * y * x ** (y - 1))
+                dx = xp.where(y == 0, 0.0, g * y * x ** (y - 1))
             if ctx.needs_input_grad[1]:
-                dy = np.where((x == 0) & (y >= 0), 0.0, g * z * np.log(x))
+                dy = xp.where((x == 0) & (y >= 0), 0.0, g * z * xp.log(x))
         return dx, dy
 
 
@@ -101,8 +101,8 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         x, y = ctx.saved_tensors
-        share = np.where(x == y, 0.5, 1.0)  # a tie sends half the gradient each way
-        return g * share * (x >= y), g * share * (y >= x)
+        share = ctx.xp.where(x == y, g * 0.5, g)  # a tie sends half the gradient each way
+        return share * (x >= y), share * (y >= x)
 
 
 class Minimum(Op):
@@ -116,8 +116,8 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         x, y = ctx.saved_tensors
-        share = np.where(x == y, 0.5, 1.0)
-        return g * share * (x <= y), g * share * (y <= x)
+        share = ctx.xp.where(x == y, g * 0.5, g)
+        return share * (x <= y), share * (y <= x)
 
 
 class Where(Op):
@@ -133,7 +133,6 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
-        c = ctx.condition
+        c, xp = ctx.condition, ctx.xp
         dx, dy = ctx.needs_input_grad
-        zero = np.zeros((), g.dtype)
-        return (np.where(c, g, zero) if dx else None), (np.where(c, zero, g) if dy else None)
+        return (xp.where(c, g, 0.0) if dx else None), (xp.where(c, 0.0, g) if dy else None)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd import Context, Op
+from ..autograd.xp import erf
 
 
 # Python floats (math.log(2)), so that a float32 array stays float32 under NumPy's rules.
@@ -22,7 +23,7 @@ class Sin(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g * np.cos(x)
+        return g * ctx.xp.cos(x)
 
 
 class Cos(Op):
@@ -36,7 +37,7 @@ class Cos(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return -g * np.sin(x)
+        return -g * ctx.xp.sin(x)
 
 
 class Tan(Op):
@@ -65,7 +66,7 @@ class Asin(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g / np.sqrt(1 - x * x)
+        return g / ctx.xp.sqrt(1 - x * x)
 
 
 class Acos(Op):
@@ -79,7 +80,7 @@ class Acos(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return -g / np.sqrt(1 - x * x)
+        return -g / ctx.xp.sqrt(1 - x * x)
 
 
 class Atan(Op):
@@ -107,7 +108,7 @@ class Sinh(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g * np.cosh(x)
+        return g * ctx.xp.cosh(x)
 
 
 class Cosh(Op):
@@ -121,7 +122,7 @@ class Cosh(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g * np.sinh(x)
+        return g * ctx.xp.sinh(x)
 
 
 class Exp2(Op):
@@ -198,6 +199,20 @@ class Log1p(Op):
         return g / (1 + x)
 
 
+class Erf(Op):
+    """z = erf x = (2/√π) ∫₀ˣ e^(−t²) dt;  dx = g · (2/√π) · e^(−x²)"""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return erf(x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * ctx.xp.exp(-x * x)
+
+
 class Rsqrt(Op):
     """z = 1 / √x = x^(−1/2);  dx = −g · z³ / 2"""
 
@@ -233,7 +248,7 @@ class Reciprocal(Op):
 class _Step(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return np.zeros_like(g)
+        return ctx.xp.zeros_like(g)
 
 
 class Sign(_Step):

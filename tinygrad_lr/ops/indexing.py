@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Op
+from ..autograd.xp import Arrays
 
 
 def _index_name(index: object) -> str:
@@ -38,9 +39,7 @@ class Index(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        dx = np.zeros(ctx.shape, dtype=g.dtype)
-        np.add.at(dx, ctx.index, g)
-        return dx
+        return ctx.xp.scatter_add(ctx.shape, ctx.index, g)
 
 
 class Gather(Op):
@@ -54,8 +53,37 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        dx = np.zeros(ctx.shape, dtype=g.dtype)
-        where = list(np.indices(ctx.index.shape, sparse=True))
-        where[ctx.dim] = ctx.index
-        np.add.at(dx, tuple(where), g)
-        return dx
+        return ctx.xp.scatter_add_along(ctx.shape, ctx.index, ctx.dim, g)
+
+
+# The reverses of the two above, which their backward rules apply: recorded (create_graph), a
+# backward of Index or Gather is one of these ops, and their own backward picks elements out again.
+class IndexAdd(Op):
+    """z = zeros of `shape` with x added at `index` (repeats accumulate);  dx = g[index]"""
+
+    torch_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, index: object, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.index = index
+        return Arrays.scatter_add(shape, index, x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return ctx.xp.take(g, ctx.index)
+
+
+class ScatterAdd(Op):
+    """z = zeros of `shape` with x added along `dim` where `index` says (PyTorch's scatter_add
+    into zeros);  dx = g gathered back from those places"""
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, index: np.ndarray, dim: int, shape: tuple[int, ...]
+    ) -> np.ndarray:
+        ctx.index, ctx.dim = index, dim
+        return Arrays.scatter_add_along(shape, index, dim, x)
+
+    @staticmethod
+    def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
+        return ctx.xp.take_along(g, ctx.index, ctx.dim)

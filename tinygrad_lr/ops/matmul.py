@@ -32,17 +32,18 @@ class MatMul(Op):
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         x, y = ctx.saved_tensors
         x_ndim, y_ndim = ctx.ndims
+        xp = ctx.xp
         if y_ndim == 1:  # y first: when both are 1-D, g is 0-d and becomes (1, 1)
-            g = np.expand_dims(g, -1)
+            g = xp.expand_dims(g, -1)
         if x_ndim == 1:
-            g = np.expand_dims(g, -2)
+            g = xp.expand_dims(g, -2)
         dx = dy = None
         if ctx.needs_input_grad[0]:
-            y2 = y[:, None] if y_ndim == 1 else y
-            dx = g @ np.swapaxes(y2, -1, -2)
-            dx = dx[..., 0, :] if x_ndim == 1 else dx
+            y2 = xp.expand_dims(y, 0) if y_ndim == 1 else y  # the column y as a row: its yᵀ
+            dx = g @ (y2 if y_ndim == 1 else xp.swapaxes(y2, -1, -2))
+            dx = xp.take(dx, (..., 0, slice(None))) if x_ndim == 1 else dx
         if ctx.needs_input_grad[1]:
-            x2 = x[None, :] if x_ndim == 1 else x
-            dy = np.swapaxes(x2, -1, -2) @ g
-            dy = dy[..., 0] if y_ndim == 1 else dy
+            x2 = xp.expand_dims(x, -1) if x_ndim == 1 else xp.swapaxes(x, -1, -2)  # xᵀ
+            dy = x2 @ g
+            dy = xp.take(dy, (..., 0)) if y_ndim == 1 else dy
         return dx, dy

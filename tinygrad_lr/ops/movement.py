@@ -37,7 +37,7 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return np.transpose(g, np.argsort(ctx.dims))
+        return ctx.xp.transpose(g, np.argsort(ctx.dims))
 
 
 class Expand(Op):
@@ -69,7 +69,7 @@ class Repeat(Op):
         split = []
         for copies, size in zip(g.shape, ctx.shape):
             split += [copies // size, size]
-        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return ctx.xp.sum(g.reshape(split), tuple(range(0, len(split), 2)))
 
 
 class Flip(Op):
@@ -85,7 +85,7 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return np.flip(g, ctx.dims)
+        return ctx.xp.flip(g, ctx.dims)
 
 
 class Cat(Op):
@@ -99,4 +99,4 @@ class Cat(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple:
         bounds = np.cumsum(ctx.sizes)[:-1]
-        return tuple(np.split(g, bounds, axis=ctx.dim))
+        return tuple(ctx.xp.split(g, bounds, ctx.dim))

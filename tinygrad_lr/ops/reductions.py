@@ -9,7 +9,7 @@ from ..autograd import Context, Op
 
 def _expand_reduced(g: np.ndarray, ctx: Context) -> np.ndarray:
     """Give `g` back the reduced dims as size 1, so that it broadcasts against the input."""
-    return g if ctx.keepdim else np.expand_dims(g, ctx.axes)
+    return g if ctx.keepdim else ctx.xp.expand_dims(g, ctx.axes)
 
 
 class Sum(Op):
@@ -30,7 +30,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(_expand_reduced(g, ctx), ctx.shape)
+        return ctx.xp.broadcast_to(_expand_reduced(g, ctx), ctx.shape)
 
 
 class Max(Op):
@@ -52,7 +52,7 @@ class Max(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (is_max,) = ctx.saved_tensors
-        count = is_max.sum(axis=ctx.axes, keepdims=True)
+        count = ctx.xp.sum(is_max, ctx.axes, True)
         return is_max * (_expand_reduced(g, ctx) / count)
 
 
@@ -76,7 +76,10 @@ class Prod(Op):
 
     "The other elements" is not z / x, which divides by zero: it is the product of everything
     before the element times everything after it, two running products (exclusive cumprods).
+    Those are computed in NumPy, not from ops, so this rule cannot be differentiated again.
     """
+
+    backward_is_differentiable = False
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int | None, keepdim: bool) -> np.ndarray:
@@ -115,7 +118,8 @@ class Cumsum(Op):
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         if g.ndim == 0:
             return g
-        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim)
+        xp = ctx.xp
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.dim), ctx.dim), ctx.dim)
 
 
 class Trace(Op):

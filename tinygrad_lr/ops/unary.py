@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Op
+from ..autograd.xp import sigmoid as sigmoid_values
 
 
 class Neg(Op):
@@ -81,12 +82,6 @@ class Tanh(Op):
         return g * (1 - z * z)
 
 
-def sigmoid_values(x: np.ndarray) -> np.ndarray:
-    """σ(x), from e^(−|x|) so that no exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
 class Sigmoid(Op):
     """z = σ(x) = 1 / (1 + e⁻ˣ);  dx = g · z · (1 − z)
 
@@ -131,7 +126,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        return g * np.sign(x)
+        return g * ctx.xp.sign(x)
 
 
 class Clamp(Op):
@@ -149,12 +144,11 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
-        inside = np.ones(x.shape, dtype=bool)
         if ctx.low is not None:
-            inside &= x >= ctx.low
+            g = g * (x >= ctx.low)
         if ctx.high is not None:
-            inside &= x <= ctx.high
-        return g * inside
+            g = g * (x <= ctx.high)
+        return g
 
 
 # Trigonometric and hyperbolic functions, powers and logarithms in other bases. Constants are
@@ -184,4 +178,4 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
-        return g.astype(ctx.input_dtype)
+        return ctx.xp.astype(g, ctx.input_dtype)

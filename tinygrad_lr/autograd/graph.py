@@ -1,0 +1,265 @@
+"""How an op is recorded: `VersionCounter`, `Context` (what an applied op remembers), `Op` (the
+engine's primitives, on arrays) and `Function` (PyTorch's API for an op of your own, on tensors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import GraphError
+from .mode import enable_grad, no_grad, recording
+from .xp import Arrays
+
+# The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
+# what it uses of a tensor is `array`, `grad`, `grad_fn`, `requires_grad`, `retains_grad`,
+# `version` (its VersionCounter) and `Tensor.wrap`, which makes a new tensor around an array.
+Tensor = Any
+
+
+# ---------------------------------------------------------------------------------------------
+# Version counters: how the engine notices a tensor changed in place after an op saved it.
+# ---------------------------------------------------------------------------------------------
+class VersionCounter:
+    """How many times a tensor's values have been changed in place (PyTorch's `_version`).
+
+    In-place changes (`zero_()`, an optimizer's `step()`, `load_state_dict`, ...) call `bump()`.
+    A view (a reshape, a transpose, a slice, `detach()`) shares its base's counter, since a
+    change through either changes both. When an op saves a tensor for backward, its context
+    notes the counter's value; backward refuses to run the op's rule if it has moved since.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording an op
+# ---------------------------------------------------------------------------------------------
+class Context:
+    """What one applied op remembers for its backward, like PyTorch's `ctx`.
+
+    `parents` are the input tensors, `needs_input_grad` says which of them need a gradient (so a
+    backward can skip the others), `saved_tensors` holds the arrays the backward rule needs. Ops
+    may keep other small facts on it too (`ctx.dim`, `ctx.shape`). After backward, `release()`
+    drops all of it, so the graph's memory is freed as soon as the output is.
+
+    `saved_versions` notes, for every saved array that is an input's (or the output's) values,
+    that tensor's version when it was saved: `check_versions` compares them before backward.
+    """
+
+    def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
+        self.op = op
+        self.parents = parents
+        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.saved_tensors: tuple[Any, ...] = ()
+        self.saved_versions: list[tuple[VersionCounter, int, int]] = []
+        self.released = False
+
+    # the namespace the backward rule computes with: NumPy (`Arrays`) in a plain backward, the
+    # same names on tensors while a backward is being recorded (create_graph)
+    xp = Arrays
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    def note_versions(self, output: Tensor) -> None:
+        """Remember the version of each tensor whose values were saved: (counter, its value
+        now, which: the input's position, or -1 for the op's own output)."""
+        for array in self.saved_tensors:
+            for i, t in enumerate(self.parents):
+                if array is t.array:
+                    self.saved_versions.append((t.version, t.version.value, i))
+            if array is output.array:
+                self.saved_versions.append((output.version, output.version.value, -1))
+
+    def check_versions(self, output: Tensor) -> None:
+        """Raise GraphError if a saved tensor was changed in place since the forward pass: the
+        rule would compute the gradient from values the forward pass never saw."""
+        for counter, then, which in self.saved_versions:
+            if counter.value != then:
+                t = output if which < 0 else self.parents[which]
+                what = "its output" if which < 0 else f"its input {which}"
+                name = f" ({t.name})" if t.name else ""
+                raise GraphError(
+                    f"backward through {self.name}: one of the tensors it saved for the "
+                    f"gradient, {what}{name} of shape {tuple(t.shape)} ({t.array.dtype}), was "
+                    "changed in "
+                    f"place after the forward pass: it is at version {counter.value}, {self.name} "
+                    f"saved it at version {then}. The gradient would be computed from values "
+                    "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
+                    "load_state_dict() and the like: make them after backward(), or run the "
+                    "forward pass again."
+                )
+
+    @property
+    def name(self) -> str:
+        return self.op.__name__
+
+    @property
+    def torch_name(self) -> str:
+        """The name PyTorch prints for this node (`grad_fn=<MulBackward0>`): the op's, or the
+        one a composite gave its last node (`functional.cross_entropy`: "NllLossBackward0")."""
+        label = self.__dict__.get("label")
+        if label:
+            return label
+        op = self.op.__dict__.get("torch_name") or f"{self.name}Backward0"
+        return op(self) if callable(op) else op
+
+    def release(self) -> None:
+        """Forget the inputs and saved arrays; a later backward through this op is an error."""
+        op = self.op
+        self.__dict__.clear()
+        self.op, self.parents, self.needs_input_grad = op, (), ()
+        self.saved_tensors, self.saved_versions, self.released = (), [], True
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward{' (released)' if self.released else ''}>"
+
+
+class Op:
+    """Base of every primitive op: `forward` on arrays, `backward` giving one gradient per input.
+
+    `forward(ctx, *arrays, **params)` computes the output array and saves what backward needs.
+    `backward(ctx, grad)` receives the gradient of the output and returns one gradient per input
+    (`None` where `ctx.needs_input_grad` is False). It may return gradients in the broadcast
+    output shape: the engine reduces them with `unbroadcast`. This is the shape of PyTorch's
+    `torch.autograd.Function`, except that here forward and backward see NumPy arrays: the
+    engine's own ops are `Op`s, and `Function` (below) is PyTorch's API on top of it.
+
+    An op whose output may be a view of its first input's memory (reshape, permute, indexing)
+    sets `returns_view`: the output then shares the input's version counter.
+    """
+
+    returns_view = False
+    # False for an op whose backward rule cannot itself be differentiated (a closed form that
+    # saved computed values, for instance): backward(create_graph=True) through it is an error
+    backward_is_differentiable = True
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on tensors; record it when grad mode is on and any input requires grad."""
+        ctx = Context(cls, inputs)
+        first = inputs[0]
+        out = cls.forward(ctx, *[t.array for t in inputs], **params)
+        if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result: an array, please
+            scalar, out = out, np.asarray(out)  # (and the same array where the op saved it)
+            ctx.saved_tensors = tuple(out if a is scalar else a for a in ctx.saved_tensors)
+        record = recording.enabled and any(ctx.needs_input_grad)
+        view = cls.returns_view and np.may_share_memory(out, first.array)
+        result = first.wrap(out, ctx if record else None, first.version if view else None)
+        if record and ctx.saved_tensors:
+            ctx.note_versions(result)
+        return result
+
+
+class FunctionCtx(Context):
+    """The `ctx` a `Function` gets, as PyTorch's: `save_for_backward(*tensors)`,
+    `saved_tensors`, `needs_input_grad`, `mark_non_differentiable(*outputs)`."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        self.non_differentiable = {id(t) for t in outputs}
+
+
+class _Custom(Op):
+    """The graph node of a `Function`: its backward calls the Function's, on tensors. In a plain
+    backward, `g` is an array and the gradients go back as arrays, computed without recording;
+    while a backward is recorded (create_graph), `g` is a tensor and the rule's ops are recorded
+    too, so the gradients can be differentiated again."""
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, g: Any) -> tuple:
+        function = ctx.function
+        recorded = hasattr(g, "array")
+        with enable_grad() if recorded else no_grad():
+            grads = function.backward(ctx, g if recorded else ctx.parents[0].wrap(g))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        tensors = [i for i, a in enumerate(ctx.arguments) if hasattr(a, "array")]
+        if len(grads) != len(ctx.arguments):
+            raise GraphError(
+                f"{function.__name__}.backward returned {len(grads)} gradients, but forward "
+                f"took {len(ctx.arguments)} arguments: return one per argument (None for those "
+                "without a gradient)"
+            )
+        if recorded:
+            return tuple(grads[i] for i in tensors)
+        return tuple(
+            None if grads[i] is None else getattr(grads[i], "array", grads[i]) for i in tensors
+        )
+
+
+class Function:
+    """PyTorch's way to give an op of your own its backward rule (`torch.autograd.Function`):
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                result = x.exp()
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, grad):
+                (result,) = ctx.saved_tensors
+                return grad * result
+
+        y = Exp.apply(x)
+
+    `forward` runs on tensors with recording off; `backward` gets the gradient of the output as
+    a tensor and returns one gradient per argument of forward (None where there is none). One
+    output tensor per Function (PyTorch allows several). `gradcheck` holds your rule against
+    central differences. Written with tensor ops, the rule can be differentiated again
+    (`backward(create_graph=True)`, `gradgradcheck`): a saved input or output then carries its
+    graph, as in PyTorch. (The engine's own ops are `Op`s, which work on arrays and are faster.)
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any) -> Any:
+        raise NotImplementedError("a Function must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grads: Any) -> Any:
+        raise NotImplementedError("a Function must define backward(ctx, grad) to be differentiated")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        tensors = tuple(a for a in args if hasattr(a, "array"))
+        if not tensors:
+            raise TypeError(f"{cls.__name__}.apply needs at least one tensor argument")
+        ctx = FunctionCtx(_Custom, tensors)
+        ctx.function, ctx.arguments = cls, args
+        ctx.needs_input_grad = tuple(hasattr(a, "array") and a.requires_grad for a in args)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not hasattr(out, "array"):
+            raise TypeError(
+                f"{cls.__name__}.forward must return one tensor, got {type(out).__name__}"
+            )
+        record = recording.enabled and any(ctx.needs_input_grad)
+        if not record or id(out) in ctx.__dict__.get("non_differentiable", ()):
+            return out
+        # `out` stays what ctx saved (no cycle through the graph); the recorded result shares
+        # its memory and version counter, so a change to either is seen at backward
+        result = out.wrap(out.array, ctx, out.version)
+        for t in ctx.saved_tensors:
+            which = next((i for i, p in enumerate(tensors) if p is t), -1 if t is out else None)
+            if which is not None:
+                ctx.saved_versions.append((t.version, t.version.value, which))
+        return result

@@ -1,0 +1,106 @@
+"""`Arrays`: the names the backward rules are written with, on NumPy arrays.
+
+A backward rule computes with operators (`g * y`, `g / x`, `1 - z * z`) and with the functions of
+a namespace it finds on its context, `ctx.xp`. In the usual backward that namespace is `Arrays`,
+below: NumPy itself under NumPy's names, plus a few helpers NumPy lacks (a scatter-add, a stable
+sigmoid, the normal CDF). When backward is itself recorded (`backward(create_graph=True)`), the
+engine runs the same rules with `ctx.xp` set to `ops.on_tensors.Tensors`, which has the same
+names implemented with the engine's own ops, and with tensors in place of arrays: every step of
+the backward is then an op in a new graph, which can be differentiated again. One set of rules,
+two kinds of values; the first-order path stays on raw arrays, as fast as before.
+
+The class is a namespace, never instantiated: `Arrays.exp` is `np.exp`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf; math.erf, elementwise
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x), from e^(−|x|) so that no exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, in x's dtype."""
+    return _erf(x).astype(x.dtype, copy=False)
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) = (1 + erf(x/√2)) / 2, in x's dtype as PyTorch computes it (so float32 results
+    agree with PyTorch's, rounding in the far left tail included)."""
+    return 0.5 * (1 + erf(x / math.sqrt(2)))
+
+
+class Arrays:
+    """NumPy, as the backward rules see it (see the module's docstring)."""
+
+    # elementwise
+    exp, log, sqrt, tanh = np.exp, np.log, np.sqrt, np.tanh
+    sin, cos, sinh, cosh = np.sin, np.cos, np.sinh, np.cosh
+    sign, minimum, where = np.sign, np.minimum, np.where
+    sigmoid = staticmethod(sigmoid)
+    normal_cdf = staticmethod(normal_cdf)
+
+    @staticmethod
+    def softplus(x: np.ndarray) -> np.ndarray:
+        """ln(1 + eˣ), without overflow."""
+        return np.logaddexp(0, x)
+
+    # shape and movement
+    broadcast_to, expand_dims, transpose, swapaxes = (
+        np.broadcast_to,
+        np.expand_dims,
+        np.transpose,
+        np.swapaxes,
+    )
+    flip, split, zeros_like = np.flip, np.split, np.zeros_like
+
+    @staticmethod
+    def sum(x: np.ndarray, axis: int | tuple[int, ...], keepdims: bool = False) -> np.ndarray:
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def cumsum(x: np.ndarray, axis: int) -> np.ndarray:
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
+    def astype(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        return x.astype(dtype)
+
+    # picking elements out, and the reverse: adding them back into zeros
+    @staticmethod
+    def take(x: np.ndarray, index: object) -> np.ndarray:
+        """x[index], any index NumPy accepts."""
+        return x[index]
+
+    @staticmethod
+    def take_along(x: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
+        """x's elements at `index` along `axis` (PyTorch's gather)."""
+        return np.take_along_axis(x, index, axis=axis)
+
+    @staticmethod
+    def scatter_add(shape: tuple[int, ...], index: object, values: np.ndarray) -> np.ndarray:
+        """Zeros of `shape` with `values` added at `index` (repeated positions accumulate): the
+        reverse of `take`."""
+        out = np.zeros(shape, dtype=values.dtype)
+        np.add.at(out, index, values)
+        return out
+
+    @staticmethod
+    def scatter_add_along(
+        shape: tuple[int, ...], index: np.ndarray, axis: int, values: np.ndarray
+    ) -> np.ndarray:
+        """Zeros of `shape` with `values` added where `take_along` took them from: the reverse of
+        `take_along` (PyTorch's scatter_add)."""
+        out = np.zeros(shape, dtype=values.dtype)
+        where = list(np.indices(index.shape, sparse=True))
+        where[axis] = index
+        np.add.at(out, tuple(where), values)
+        return out

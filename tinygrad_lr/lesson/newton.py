@@ -1,0 +1,165 @@
+"""Part 3 of the lesson: Newton's method, with the Hessian taken by autograd.
+
+Fifty epochs of gradient descent or Adam stop somewhere; the three implementations agreeing
+says they took the same steps, not that they reached the answer. The loss is convex, so it has
+one minimum (up to the softmax's redundancy, below), and Newton's method reaches it in a
+handful of steps: θ ← θ − H⁻¹ ∇L(θ), with H the Hessian of the loss.
+
+The parameters are θ = [W | b], one row per class (its weights, then its bias), flattened row
+by row: a model on x̃ = (x, 1), the bias a weight on a constant feature. With p = softmax(z)
+for each row of data and class weights w (all 1 for the unweighted loss),
+
+    L(θ)  = −Σₙ w[yₙ] log pₙ,yₙ / Σₙ w[yₙ]
+    ∇L    = Σₙ w[yₙ] (pₙ − onehot(yₙ)) ⊗ x̃ₙ / Σₙ w[yₙ]
+    H     = Σₙ w[yₙ] (diag(pₙ) − pₙpₙᵀ) ⊗ x̃ₙx̃ₙᵀ / Σₙ w[yₙ]
+
+(⊗ the Kronecker product, class index first, as θ is laid out). For two classes, with the
+logit difference s = z₁ − z₀ and p = σ(s), the block diag(p) − ppᵀ is p(1 − p)·[[1, −1], [−1, 1]]
+and H reduces to Xᵀ diag(w p(1 − p)) X / Σ w, logistic regression's Hessian, up to that sign
+pattern.
+
+The redundancy: adding the same vector to every class's row of θ changes no probability, so H
+has zero curvature along those directions (D + 1 of them) and cannot be inverted. The gradient
+has no component along them either (Σ_c (p_c − y_c) = 0 in every row). Two standard ways out:
+fix one class's row at zero (scikit-learn does this for two classes: one logit), or take the
+pseudo-inverse H⁺, whose step is the shortest that solves the Newton equation and so never
+moves along the flat directions. Here: the pseudo-inverse, so the model keeps the lesson's
+shape (a row per class) and its starting point; only the probabilities are compared with
+scikit-learn's, since the rows themselves are defined only up to that shift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import tinygrad_lr as tg
+import tinygrad_lr.nn.functional as F
+from tinygrad_lr.autograd.functional import hessian
+
+# Newton stops when the gradient's norm is below this (float64: about the rounding of the loss)
+GRADIENT_TOLERANCE = 1e-12
+MAX_STEPS = 50
+# singular values of H below this fraction of the largest are the flat directions (exactly
+# zero on paper, ~1e-17 relative after rounding)
+PINV_RCOND = 1e-10
+
+
+def pack(W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """θ = [W | b] flattened row by row: class c's weights, then its bias, then class c + 1's."""
+    return np.concatenate([W, b[:, None]], axis=1).ravel()
+
+
+def unpack(theta: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    Wb = theta.reshape(num_classes, -1)
+    return Wb[:, :-1], Wb[:, -1]
+
+
+def loss_function(X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None) -> Any:
+    """The lesson's loss as a function of θ alone, in float64, made of tinygrad_lr's ops (so
+    autograd can take its gradient and its Hessian)."""
+    x = tg.tensor(np.asarray(X, dtype=np.float64))
+    target = tg.tensor(np.asarray(y, dtype=np.int64))
+    weight = None if class_weight is None else tg.tensor(np.asarray(class_weight, np.float64))
+    num_classes = int(y.max()) + 1 if class_weight is None else len(class_weight)
+
+    def loss(theta: tg.Tensor) -> tg.Tensor:
+        Wb = theta.reshape(num_classes, -1)
+        return F.cross_entropy(F.linear(x, Wb[:, :-1], Wb[:, -1]), target, weight=weight)
+
+    return loss
+
+
+def closed_form_hessian(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None
+) -> np.ndarray:
+    """H = Σₙ w[yₙ] (diag(pₙ) − pₙpₙᵀ) ⊗ x̃ₙx̃ₙᵀ / Σₙ w[yₙ], in NumPy, from the formula."""
+    n = len(y)
+    w = np.ones(n) if class_weight is None else np.asarray(class_weight)[y]
+    C = theta.size // (X.shape[1] + 1)
+    W, b = unpack(theta, C)
+    z = X @ W.T + b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    x1 = np.concatenate([X, np.ones((n, 1))], axis=1)
+    H = np.zeros((theta.size, theta.size))
+    for wn, pn, xn in zip(w, p, x1, strict=True):
+        H += wn * np.kron(np.diag(pn) - np.outer(pn, pn), np.outer(xn, xn))
+    return H / w.sum()
+
+
+@dataclass
+class NewtonStep:
+    step: int
+    loss: float
+    gradient_norm: float
+    step_size: float  # 1 for a full Newton step; halved while the loss would not go down
+
+
+def newton(
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    class_weight: np.ndarray | None = None,
+    max_steps: int = MAX_STEPS,
+) -> tuple[np.ndarray, list[NewtonStep]]:
+    """Newton's method from θ₀: each step takes ∇L and H by autograd (tinygrad_lr), then
+    θ ← θ − t·H⁺∇L. t = 1 (the pure Newton step) unless that would raise the loss, where it is
+    halved until it does not (far from the optimum a quadratic model can overshoot; close to
+    it the full step is taken, and the gradient's norm then roughly squares at every step).
+    Stops when the gradient's norm is below GRADIENT_TOLERANCE."""
+    loss = loss_function(X, y, class_weight)
+    theta = np.array(theta0, dtype=np.float64)
+    history = []
+    for step in range(max_steps + 1):
+        t = tg.tensor(theta, requires_grad=True)
+        value = loss(t)
+        (g,) = tg.autograd.grad(value, t)
+        g = g.numpy()
+        norm = float(np.linalg.norm(g))
+        if step == max_steps or norm < GRADIENT_TOLERANCE:
+            history.append(NewtonStep(step, float(value), norm, 0.0))
+            break
+        H = hessian(loss, tg.tensor(theta)).numpy()
+        direction = np.linalg.pinv(H, rcond=PINV_RCOND, hermitian=True) @ g
+        size = 1.0
+        while size > 1e-8:
+            with tg.no_grad():
+                if float(loss(tg.tensor(theta - size * direction))) <= float(value):
+                    break
+            size /= 2
+        history.append(NewtonStep(step, float(value), norm, size))
+        theta = theta - size * direction
+    return theta, history
+
+
+def probabilities(theta: np.ndarray, X: np.ndarray, num_classes: int) -> np.ndarray:
+    W, b = unpack(theta, num_classes)
+    z = X @ W.T + b
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def mean_cross_entropy(
+    probs: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = None
+) -> float:
+    w = np.ones(len(y)) if class_weight is None else np.asarray(class_weight)[y]
+    return float(-(w * np.log(probs[np.arange(len(y)), y])).sum() / w.sum())
+
+
+def sklearn_probabilities(
+    X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None
+) -> np.ndarray:
+    """The same optimum found by scikit-learn: no penalty (C = inf), Newton-Cholesky, a tight
+    tolerance, the same class weights (scikit-learn minimises the weighted sum, not the
+    weighted mean: the same minimum). Its probabilities on X."""
+    from sklearn.linear_model import LogisticRegression
+
+    weights = None if class_weight is None else dict(enumerate(class_weight))
+    model = LogisticRegression(
+        C=np.inf, solver="newton-cholesky", tol=1e-14, max_iter=1000, class_weight=weights
+    )
+    model.fit(X, y)
+    return model.predict_proba(X)
