@@ -452,6 +452,37 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
+    # Bitwise (logical, on bool) and, or, xor, not: masks combined, never recorded. As in
+    # PyTorch, only bool and integer tensors have them.
+    def _bitwise(self, other: Any, combine: Any, name: str) -> Tensor:
+        a, b = self._operands(other)
+        if a.array.dtype.kind not in "biu":
+            raise DtypeError(
+                f"{name} is defined for bool and integer tensors only, got {a.array.dtype} "
+                "(as in PyTorch)"
+            )
+        _check_broadcast(name, a.array.shape, b.array.shape)
+        return Tensor.wrap(combine(a.array, b.array), None)
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_and, "bitwise_and (&)")
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_or, "bitwise_or (|)")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor (^)")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> Tensor:
+        if self.array.dtype.kind not in "biu":
+            raise DtypeError(
+                f"bitwise_not (~) is defined for bool and integer tensors only, got "
+                f"{self.array.dtype} (as in PyTorch)"
+            )
+        return Tensor.wrap(np.invert(self.array), None)
+
     def eq(self, other: Any) -> Tensor:
         return self.__eq__(other)
 

@@ -158,6 +158,12 @@ def jvp(
             create_graph=True,
             allow_unused=True,
         )
+        if strict and any(gi is None for gi in g):
+            i = next(i for i, gi in enumerate(g) if gi is None)
+            raise GraphError(
+                f"jvp (strict=True): the output is independent of input {i}; pass "
+                "strict=False to get zeros for it"
+            )
         pairs = [(gi, vi) for gi, vi in zip(g, vs, strict=True) if gi is not None]
         if pairs and any(gi.requires_grad for gi, _ in pairs):
             pairs = [(gi, vi) for gi, vi in pairs if gi.requires_grad]

@@ -177,6 +177,17 @@ class FunctionCtx(Context):
     def mark_non_differentiable(self, *outputs: Any) -> None:
         self.non_differentiable = {id(t) for t in outputs}
 
+    @property
+    def name(self) -> str:
+        """The Function's own name (`Exp`), in errors and traces."""
+        function = self.__dict__.get("function")
+        return function.__name__ if function is not None else self.op.__name__
+
+    @property
+    def torch_name(self) -> str:
+        """What PyTorch prints for a Function's node: `grad_fn=<ExpBackward>`."""
+        return f"{self.name}Backward"
+
 
 class _Custom(Op):
     """The graph node of a `Function`: its backward calls the Function's, on tensors. In a plain
