@@ -13,6 +13,9 @@ of every input under a fixed random upstream gradient, agree; then it runs `grad
 inf in any value or gradient, on either side, fails the check and is named: two NaNs do not
 agree.
 It needs PyTorch (`pip install torch==2.13.0`, or the project's `test` extra).
+
+For an op of your own, `check_op_kit` (and `assert_op_kit`, which raises with its report) sweeps
+shapes and dtypes, and says where a gradient first goes wrong: see `tinygrad_lr.check_kit`.
 """
 
 from __future__ import annotations
@@ -22,9 +25,19 @@ from typing import Any
 
 import numpy as np
 
+from .check_kit import KitReport, assert_op_kit, check_op_kit
 from .compare import nonfinite
 from .gradcheck import gradcheck
 from .tensor import Tensor, tensor
+
+__all__ = [
+    "KitReport",
+    "assert_close",
+    "assert_op_kit",
+    "check_op",
+    "check_op_kit",
+    "random_inputs",
+]
 
 Input = tuple[int, ...] | np.ndarray | Sequence[Any] | float
 
