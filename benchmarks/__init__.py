@@ -1,1 +1,1 @@
-"""Benchmarks: a training step by hand in NumPy, by tinygrad_lr (autograd, fused), by PyTorch."""
+"""`python -m benchmarks`: the benchmark, run from the project folder (see `tinygrad_lr.bench`)."""

@@ -21,6 +21,19 @@ LESSON_SEED = 1234
 # `tinygrad-lr lesson [LESSON]`: the lessons, the first the default, and each one's epochs (the
 # tests hold these to the lesson modules' own numbers)
 LESSONS = {"logistic-regression": 50, "linear-regression": 100, "neural-networks": 100}
+# `tinygrad-lr bench --only NAME`: the benchmark's measurements, in the order they run (the
+# tests hold these to tinygrad_lr.bench.driver.MEASUREMENTS)
+BENCH_MEASUREMENTS = [
+    "lesson",
+    "batch",
+    "wide",
+    "many-classes",
+    "chain",
+    "per-op",
+    "memory",
+    "scaling",
+    "cycles",
+]
 
 
 def epochs_count(text: str) -> int:
@@ -151,6 +164,41 @@ def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         parser.error(f"argument --data: {error}")
 
 
+# check-op and exercises: loading the user's file is the only step that raises OpSpecError (no
+# such file or name, a syntax error), so catching it catches no failure of the op under test.
+def check_op_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .check_kit import OpSpecError, check_file_op
+
+    try:
+        report = check_file_op(args.op, args.torch)
+    except OpSpecError as error:
+        parser.error(f"argument {error.argument}: {error}")
+    print(report)
+    return 0 if report.passed else 1
+
+
+def exercises_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .lesson import exercises
+
+    path = args.file or exercises.default_file()
+    if path is None:
+        parser.error(f"no {exercises.STUBS} in this folder: give the exercises FILE")
+    try:
+        return exercises.run(path)
+    except exercises.OpSpecError as error:
+        parser.error(f"argument FILE: {error}")
+
+
+def bench_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.rounds is not None and args.rounds < 1:
+        parser.error(f"argument --rounds: must be at least 1, got {args.rounds}")
+    if args.out is not None:
+        check_out(args.out, parser)
+    from .bench import driver
+
+    return driver.run(args.quick, args.rounds, args.only, args.out)
+
+
 def _add_data_and_seed(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
@@ -268,6 +316,67 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         help="folder for graph.svg, created if missing (default ./lesson_output)",
     )
     graph_parser.set_defaults(run=graph_command)
+    check_op_parser = commands.add_parser(
+        "check-op",
+        help="prove an op of your own: its values and gradients against PyTorch and central "
+        "differences, over shapes and dtypes",
+        description="Load NAME from FILE.py (a function of tensors, or a "
+        "tinygrad_lr.autograd.Function subclass, called through .apply) and run the check_op "
+        "kit on it: broadcastable shape cases in float64 and float32, the value and every "
+        "input's gradient under a random upstream gradient, against PyTorch and central "
+        "differences. A failure names the input, the shape case, the first element that "
+        "differs and the op where the gradient first went wrong, and prints a pytest "
+        "reproducer. Exits 0 when it passes, 1 when it does not.",
+    )
+    check_op_parser.add_argument("op", metavar="FILE.py:NAME", help="the op to check")
+    check_op_parser.add_argument(
+        "--torch",
+        metavar="EXPR",
+        help="the PyTorch reference, a Python expression with torch and F "
+        "(torch.nn.functional) in scope, e.g. 'lambda x, y: x * y' (default: NAME itself, run "
+        "on torch tensors)",
+    )
+    check_op_parser.set_defaults(run=check_op_command)
+    exercises_parser = commands.add_parser(
+        "exercises",
+        help="grade your backward rules in lessons/exercises/backward_rules.py",
+        description="Grade the exercises: each backward rule in FILE (default "
+        "lessons/exercises/backward_rules.py) is held against PyTorch and central "
+        "differences, and printed PASS, FAIL (with the shape case and the element that "
+        "differs) or NOT DONE. Exits 0 when every exercise passes, 1 otherwise.",
+    )
+    exercises_parser.add_argument(
+        "file", nargs="?", metavar="FILE", help="your exercises file (default: the stubs)"
+    )
+    exercises_parser.set_defaults(run=exercises_command)
+    bench_parser = commands.add_parser(
+        "bench",
+        help="time tinygrad_lr against the leanest NumPy step and PyTorch, with issue 17's goals",
+        description="Time training steps (lesson, batch, wide, many-classes), long graphs of "
+        "tiny ops (chain, per-op), peak memory, scaling in rows and reference cycles: "
+        "tinygrad_lr against the floor (the leanest NumPy step) and PyTorch, one thread, "
+        "float32, in interleaved paired rounds; prints each ratio's median and 95% interval "
+        "beside its goal. Fails (exit status 1) if the implementations' losses disagree.",
+    )
+    bench_parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 3 rounds, small problems"
+    )
+    bench_parser.add_argument(
+        "--rounds", type=int, help="paired rounds per measurement (default 31; 3 with --quick)"
+    )
+    bench_parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=BENCH_MEASUREMENTS,
+        metavar="NAME",
+        help=f"run only these measurements: {', '.join(BENCH_MEASUREMENTS)}",
+    )
+    bench_parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write benchmarks.md and images/benchmarks.png in (default: print only)",
+    )
+    bench_parser.set_defaults(run=bench_command)
     return parser, commands.choices
 
 
