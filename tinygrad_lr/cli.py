@@ -159,7 +159,7 @@ def graph_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     from .lesson.data import DataError
 
     try:
-        return graph.run(args.data, args.seed, args.out)
+        return graph.run(args.data, args.seed, args.out, args.second_order)
     except DataError as error:
         parser.error(f"argument --data: {error}")
 
@@ -314,6 +314,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         default="lesson_output",
         type=Path,
         help="folder for graph.svg, created if missing (default ./lesson_output)",
+    )
+    graph_parser.add_argument(
+        "--second-order",
+        action="store_true",
+        help="then take the weight's gradient with create_graph=True, trace the backward pass "
+        "of dL/dW · v through that record (a Hessian-vector product) and draw what it recorded "
+        "to --out/graph_second_order.svg",
     )
     graph_parser.set_defaults(run=graph_command)
     check_op_parser = commands.add_parser(
