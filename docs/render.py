@@ -1,16 +1,19 @@
-"""Run the lesson notebook and keep a copy with its outputs: docs/logistic_regression.ipynb.
+"""Run the lesson notebooks and keep copies with their outputs: docs/<lesson>.ipynb.
 
 From the project root:
 
-    python docs/render.py [--data path/to/tumors.csv] [--out path/to/copy.ipynb]
+    python docs/render.py [LESSON ...] [--tumors PATH] [--spiral PATH] [--out-dir DIR]
 
-The lesson (`lessons/logistic_regression.py`, a jupytext script) is executed in a Jupyter
-kernel on the lesson's original CSV, so the copy shows the published figures beside its own,
-with every picture drawn inline. The CSV is found as the tests find it: `--data`, else the
-`TUMORS_CSV` environment variable, else `../shared/data/tumors.csv` beside the project. The
-run happens in a temporary folder that holds a copy of the CSV, so the outputs name files
+Each lesson (`lessons/<lesson>.py`, a jupytext script; all three when none is named) is executed
+in a fresh Jupyter kernel and written with its outputs and every picture inline, so that a
+learner can read it on the web without running anything. The copies show the published figures
+beside their own, so each lesson runs on its original data: logistic_regression on the lesson's
+tumors.csv, neural_networks on its spiral.csv (linear_regression makes its own). A CSV is found
+as the tests find it: the option, else the environment variable (`TUMORS_CSV`, `SPIRAL_CSV`),
+else `../shared/data/` beside the project; every one is looked for before anything runs. Each
+lesson runs in a temporary folder that holds a copy of its CSV, so the outputs name files
 relative to it and never a path of this machine. With nbconvert installed, an HTML copy is
-written beside the notebook too.
+written beside each notebook too.
 
 Needs jupytext, nbclient and ipykernel (the project's `test` extra).
 """
@@ -29,33 +32,48 @@ import nbclient
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "logistic_regression.py"
-RENDERED = ROOT / "docs" / "logistic_regression.ipynb"
-BESIDE_THE_PROJECT = ROOT.parent / "shared" / "data" / "tumors.csv"
+LESSONS = ("logistic_regression", "linear_regression", "neural_networks")
+SHARED_DATA = ROOT.parent / "shared" / "data"
+# lesson → (its original data file, the variable its notebook reads the path from, the option
+# that names it here, what it holds)
+DATA = {
+    "logistic_regression": ("tumors.csv", "TUMORS_CSV", "tumors", "tumour"),
+    "neural_networks": ("spiral.csv", "SPIRAL_CSV", "spiral", "spiral"),
+}
+# the line of a lesson's output that sums up how many published figures it reproduced
+SUMMARY = {"logistic_regression": "Figures of the lesson's notebook reproduced"}
 TIMEOUT = 600  # seconds for one cell
 
 
-def find_csv(chosen: str | None) -> Path:
-    """The lesson's CSV: `chosen`, else $TUMORS_CSV, else the copy beside the project."""
-    candidate = chosen or os.environ.get("TUMORS_CSV")
-    path = Path(candidate) if candidate else BESIDE_THE_PROJECT
+def find_csv(lesson: str, chosen: str | None) -> Path:
+    """The lesson's CSV: `chosen`, else its environment variable, else the copy beside the
+    project."""
+    name, variable, option, what = DATA[lesson]
+    candidate = chosen or os.environ.get(variable)
+    path = Path(candidate) if candidate else SHARED_DATA / name
     if not path.is_file():
-        where = candidate or "../shared/data/tumors.csv beside the project"
+        where = candidate or f"../shared/data/{name} beside the project"
         raise SystemExit(
-            f"render.py: no tumour CSV at {where}. The rendered copy shows the lesson's "
-            "published figures, so it runs on the lesson's tumors.csv: pass --data PATH or set "
-            "TUMORS_CSV."
+            f"render.py: no {what} CSV at {where}. The rendered copy of {lesson} shows the "
+            f"lesson's published figures, so it runs on the lesson's {name}: pass --{option} "
+            f"PATH or set {variable}."
         )
     return path
 
 
-def execute(csv: Path) -> nbformat.NotebookNode:
-    """The lesson as a notebook, executed in a fresh kernel inside a temporary folder."""
-    notebook = jupytext.read(LESSON)
+def execute(lesson: str, csv: Path | None) -> nbformat.NotebookNode:
+    """The lesson as a notebook, executed in a fresh kernel inside a temporary folder that
+    holds a copy of its CSV, named by its environment variable relative to that folder."""
+    notebook = jupytext.read(ROOT / "lessons" / f"{lesson}.py")
+    variables = {variable: None for _, variable, _, _ in DATA.values()}  # none leaks a path
+    variables["LESSON_OUT"] = "lesson_output"
     with tempfile.TemporaryDirectory() as folder:
-        shutil.copy(csv, Path(folder) / "tumors.csv")
-        saved = {k: os.environ.get(k) for k in ("TUMORS_CSV", "LESSON_OUT")}
-        os.environ.update(TUMORS_CSV="tumors.csv", LESSON_OUT="lesson_output")
+        if csv is not None:
+            name, variable, _, _ = DATA[lesson]
+            shutil.copy(csv, Path(folder) / name)
+            variables[variable] = name
+        saved = {key: os.environ.get(key) for key in variables}
+        _set_environment(variables)
         try:
             nbclient.NotebookClient(
                 notebook,
@@ -64,14 +82,20 @@ def execute(csv: Path) -> nbformat.NotebookNode:
                 resources={"metadata": {"path": folder}},
             ).execute()
         finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    for cell in notebook.cells:  # start and end times would change the file on every run
+            _set_environment(saved)
+    # random cell ids and start and end times would change the file on every run
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
         cell.metadata.pop("execution", None)
     return notebook
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def write_html(notebook: nbformat.NotebookNode, path: Path) -> Path | None:
@@ -85,6 +109,19 @@ def write_html(notebook: nbformat.NotebookNode, path: Path) -> Path | None:
     return path
 
 
+def summary(lesson: str, notebook: nbformat.NotebookNode) -> str:
+    """The lesson's line that counts the published figures it reproduced, if it prints one."""
+    start = SUMMARY.get(lesson)
+    lines = [
+        line
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        for line in output.get("text", "").splitlines()
+        if start and line.startswith(start)
+    ]
+    return f": {lines[0]}" if lines else ""
+
+
 def shown(path: Path) -> str:
     """`path` relative to the project when it is inside it."""
     path = path.resolve()
@@ -94,33 +131,47 @@ def shown(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data",
-        help="the lesson's tumors.csv (default: $TUMORS_CSV, then "
-        "../shared/data/tumors.csv beside the project)",
+        "lessons",
+        nargs="*",
+        metavar="LESSON",
+        help=f"the lessons to render, of {', '.join(LESSONS)} (default: all three)",
     )
+    for lesson, (name, variable, option, _) in DATA.items():
+        parser.add_argument(
+            f"--{option}",
+            metavar="PATH",
+            help=f"the lesson's {name} for {lesson} (default: ${variable}, then "
+            f"../shared/data/{name} beside the project)",
+        )
     parser.add_argument(
-        "--out",
+        "--out-dir",
         type=Path,
-        default=RENDERED,
-        help="where to write the executed notebook (default: docs/logistic_regression.ipynb)",
+        metavar="DIR",
+        default=ROOT / "docs",
+        help="where to write the executed notebooks, <lesson>.ipynb (default: docs/)",
     )
     args = parser.parse_args(argv)
-    notebook = execute(find_csv(args.data))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, args.out)
-    summary = [
-        line
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        for line in output.get("text", "").splitlines()
-        if line.startswith("Figures of the lesson's notebook reproduced")
-    ]
-    print(f"wrote {shown(args.out)}" + (f": {summary[0]}" if summary else ""))
-    html = write_html(notebook, args.out.with_suffix(".html"))
-    if html is None:
+    unknown = [lesson for lesson in args.lessons if lesson not in LESSONS]
+    if unknown:
+        parser.error(f"no lesson {', '.join(unknown)}; the lessons are {', '.join(LESSONS)}")
+    lessons = [lesson for lesson in LESSONS if lesson in args.lessons] or list(LESSONS)
+    csvs = {
+        lesson: find_csv(lesson, getattr(args, DATA[lesson][2])) if lesson in DATA else None
+        for lesson in lessons
+    }
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    html_written = False
+    for lesson in lessons:
+        notebook = execute(lesson, csvs[lesson])
+        path = args.out_dir / f"{lesson}.ipynb"
+        nbformat.write(notebook, path)
+        print(f"wrote {shown(path)}{summary(lesson, notebook)}")
+        html = write_html(notebook, path.with_suffix(".html"))
+        if html is not None:
+            html_written = True
+            print(f"wrote {shown(html)}")
+    if not html_written:
         print("nbconvert is not installed, so no HTML copy was written (pip install nbconvert).")
-    else:
-        print(f"wrote {shown(html)}")
     return 0
 
 

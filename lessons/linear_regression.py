@@ -41,8 +41,8 @@ import numpy as np
 
 import tinygrad_lr as tg
 from tinygrad_lr.compare import largest_difference
+from tinygrad_lr.lesson import data, plots, reference, train
 from tinygrad_lr.lesson import linear_regression as linreg
-from tinygrad_lr.lesson import reference, train
 
 SEED = linreg.SEED  # 1234
 NUM_SAMPLES = linreg.NUM_SAMPLES  # 50
@@ -61,9 +61,9 @@ print("PyTorch:", torch.__version__ if torch else "not installed (its column is 
 
 # %%
 np.random.seed(SEED)
-X, y = linreg.generate_data(NUM_SAMPLES)
+X, y = data.generate_data(NUM_SAMPLES)
 print(np.hstack([X, y])[:5])
-linreg.plot_data(X, y)
+plots.regression_data(X, y)
 plt.show()
 
 # %% [markdown]
@@ -75,7 +75,7 @@ plt.show()
 # not have seen, so their statistics are not used.
 
 # %%
-X_shuffled, y_shuffled = linreg.shuffled(X, y)
+X_shuffled, y_shuffled = data.shuffled(X, y)
 s1 = linreg.split_by_index(X_shuffled, y_shuffled)
 print(f"X_train: {s1.X_train.shape}, y_train: {s1.y_train.shape}")
 print(f"X_val: {s1.X_val.shape}, y_val: {s1.y_val.shape}")
@@ -240,7 +240,7 @@ for name, (W_, b_) in part1.items():
     test_mse = linreg.mse(linreg.forward(s1.X_test, W_, b_), s1.y_test)
     print(f"{name:12s} train_MSE: {train_mse:.2f}, test_MSE: {test_mse:.2f}")
 W, b = part1["tinygrad_lr"]
-linreg.plot_fit(lambda X_: linreg.forward(X_, W, b), s1, "Part 1, tinygrad_lr: ")
+plots.regression_fit(lambda X_: linreg.forward(X_, W, b), s1, "Part 1, tinygrad_lr: ")
 plt.show()
 
 # %% [markdown]
@@ -362,7 +362,9 @@ for name, (W_, b_) in part2.items():
         print(f"{name:12s} {y[int(x_), 0]:.2f} (actual) → {p_:.2f} (predicted)")
     print(f"{name:12s} [model] {linreg.line_text(W_raw, b_raw)}")
 W, b = part2["tinygrad_lr"]
-linreg.plot_fit(lambda X_: linreg.forward(X_.astype(np.float32), W, b), s2, "Part 2, tinygrad_lr: ")
+plots.regression_fit(
+    lambda X_: linreg.forward(X_.astype(np.float32), W, b), s2, "Part 2, tinygrad_lr: "
+)
 plt.show()
 
 # %% [markdown]
@@ -417,6 +419,8 @@ for part, loops in zip(lesson.parts, (part1, part2, part3)):
         for run in part.runs
     )
     print(f"Part {part.number}: largest difference from the loops above: {worst:.1e}")
-linreg.plot_losses(lesson)
+plots.loss_curves(
+    {f"Part {part.number}": part.runs for part in lesson.parts}, ylabel="training MSE", log=True
+)
 plt.show()
 print(linreg.published(lesson))

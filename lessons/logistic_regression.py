@@ -1107,3 +1107,11 @@ else:
     )
 if torch is None:
     print("PyTorch was not installed: its runs were skipped (pip install torch==2.13.0).")
+
+# %% [markdown]
+# ## Exercises
+# Write the backward rules yourself: `lessons/exercises/backward_rules.py` holds the lesson's
+# ops (mul, exp, log, sum, matmul, log-softmax, the cross-entropy) and its hand-derived
+# gradient $dW = X^T(\hat{y} - y)/N$, $db$ as stubs, each a `tinygrad_lr.autograd.Function`
+# with its forward written. `tinygrad-lr exercises` grades them against PyTorch and central
+# differences, op by op; the solutions are in `lessons/exercises/solutions/`.

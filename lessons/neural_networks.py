@@ -43,7 +43,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 from tinygrad_lr.lesson import neural_networks as nnl
-from tinygrad_lr.lesson import reference, train
+from tinygrad_lr.lesson import plots, reference, train
 
 SEED = nnl.SEED  # 1234
 HIDDEN_DIM = nnl.HIDDEN_DIM  # 100
@@ -73,15 +73,20 @@ def torch_line(epoch, loss, accuracy):
 # NumPy's global generator's, seeded as the lesson seeds it.
 
 # %%
-df, source = nnl.load_spiral(DATA, SEED)
+df, source = nnl.load_data(DATA, SEED)
 np.random.seed(SEED)
 s = nnl.prepare(df)
 NUM_CLASSES = len(s.classes)
 print(source)
 print(f"X_train: {s.X_train.shape}, X_val: {s.X_val.shape}, X_test: {s.X_test.shape}")
-print(f"classes: {s.classes}, class weights: {s.class_weight}")
-plt.scatter(s.X_train[:, 0], s.X_train[:, 1], c=s.y_train, cmap=plt.cm.RdYlBu, s=15)
-plt.title("Spirals (training split, standardised)")
+print(f"classes: {s.classes}, class weights: {s.class_weights}")
+plots.class_scatter(
+    s.X_train,
+    s.encoder.decode(s.y_train),
+    s.classes,
+    [f"{feature} (standardised)" for feature in nnl.FEATURES],
+    "Spirals (training split)",
+)
 plt.show()
 
 # %% [markdown]
@@ -251,7 +256,7 @@ def train(lib, model, loss_fn, optimizer, X, y, epochs, every, line=torch_line):
 # Adam (lr 0.01), 10 epochs, float32.
 
 # %%
-X32, weight32 = s.X_train.astype(np.float32), s.class_weight.astype(np.float32)
+X32, weight32 = s.X_train.astype(np.float32), s.class_weights.astype(np.float32)
 print("NumPy:")
 linear_runs = {
     "NumPy": train_by_hand(
@@ -296,7 +301,7 @@ for name, lib in LIBRARIES.items():
 for name, run in numpy_runs.items():
     test_accuracy = (run.predict_proba(s.X_test).argmax(axis=1) == s.y_test).mean()
     print(f"{name:12s} test accuracy: {test_accuracy:.3f}")
-nnl.plot_decision_boundary(numpy_runs["NumPy"], s, "NumPy network: ")  # needs predict_proba only
+plots.decision_boundary(numpy_runs["NumPy"].predict_proba, s, "NumPy network: ", nnl.FEATURES)
 plt.show()
 
 # %% [markdown]
@@ -332,7 +337,9 @@ for name, run in mlp_runs.items():
         f"{name:12s} The probability that you have {s.classes[probs.argmax()]} "
         f"is {probs.max() * 100:.0f}%"
     )
-nnl.plot_decision_boundary(mlp_runs["tinygrad_lr"], s, "tinygrad_lr network: ")
+plots.decision_boundary(
+    mlp_runs["tinygrad_lr"].predict_proba, s, "tinygrad_lr network: ", nnl.FEATURES
+)
 plt.show()
 
 # %% [markdown]

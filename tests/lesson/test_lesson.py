@@ -109,15 +109,15 @@ def test_adam_training_equals_torch_and_the_hand_written_adam(prepared):
         np.testing.assert_allclose(run.losses, theirs.losses, rtol=1e-5)
         np.testing.assert_allclose(run.W, theirs.W, atol=1e-5)
         np.testing.assert_allclose(run.b, theirs.b, atol=1e-5)
-    assert pipeline.weight_difference([numpy_run, ours, theirs]) < 1e-5
+    assert train.weight_difference([numpy_run, ours, theirs]) < 1e-5
 
 
 def test_weight_difference_is_nan_never_zero_when_a_training_diverged(prepared):
     W0, b0 = np.zeros((2, 2)), np.zeros(2)
     runs = _train(prepared, W0, b0, pipeline.part_settings(prepared, 1, 0.1), epochs=2)
     runs[1].model.model.bias.numpy()[0] = np.nan
-    assert np.isnan(pipeline.weight_difference(runs))
-    assert pipeline.nonfinite_weights(runs) == ["NaN in tinygrad_lr's trained bias"]
+    assert np.isnan(train.weight_difference(runs))
+    assert train.nonfinite_weights(runs) == ["NaN in tinygrad_lr's trained bias"]
 
 
 def test_hand_written_adam_follows_torch_adam_step_by_step():

@@ -1,4 +1,5 @@
-"""The lesson runs end to end: the command, the parity check, the script and the notebook."""
+"""The lesson runs end to end: the command, the parity check and the script (the notebook:
+test_notebooks.py)."""
 
 import os
 import re
@@ -15,9 +16,6 @@ from tinygrad_lr.lesson import parity, train
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "lessons" / "logistic_regression.py"
-RENDER = ROOT / "docs" / "render.py"
-RENDERED = ROOT / "docs" / "logistic_regression.ipynb"
-TEXTS = ("text/plain", "text/html", "image/svg+xml")  # outputs that could name a file
 PICTURES = ["dataset.png", "losses.png"] + [
     f"boundary_part{part}_{name}.png"
     for part in (1, 2)
@@ -207,146 +205,3 @@ def _assert_every_compared_figure_is_the_lesson_s(text: str) -> None:
     assert "DIFFERS" not in text and "[not compared]" not in text
     same, total = map(int, re.search(r"reproduced: (\d+) of (\d+)", text).groups())
     assert same == total == text.count("[same as the lesson's notebook]") >= 50
-
-
-# --- the notebook -------------------------------------------------------------------------------
-def _images(cell) -> list[str]:
-    return [
-        kind
-        for output in cell.get("outputs", [])
-        if output["output_type"] == "display_data"
-        for kind in ("image/png", "image/svg+xml")
-        if kind in output["data"]
-    ]
-
-
-def _text(notebook) -> str:
-    return "".join(
-        output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
-    )
-
-
-def _assert_pictures_are_drawn_inline(notebook) -> None:
-    """Every cell that draws shows its picture, and every picture is there: the data, six
-    decision boundaries (two parts, three implementations), the losses and the graph."""
-    code = [c for c in notebook.cells if c.cell_type == "code"]
-    draws = re.compile(r"^\s*(show\(fig|plot_decision_boundary\(|display\(SVG)", re.M)
-    drawing = [c for c in code if draws.search(c.source)]
-    assert len(drawing) >= 5
-    for cell in drawing:
-        assert _images(cell), f"no picture shown by the cell:\n{cell.source[:300]}"
-    shown = [kind for cell in code for kind in _images(cell)]
-    assert shown.count("image/png") == len(PICTURES)
-    assert shown.count("image/svg+xml") == (1 if shutil.which("dot") else 0)
-
-
-def _assert_the_three_training_loops_are_cells(notebook) -> None:
-    code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    by_hand = next(s for s in code if "def train_by_hand(" in s)
-    for line in ("for _epoch in range(epochs):", "gradients(X, y_hat, y", "update(W, dW"):
-        assert line in by_hand
-    autograd = next(
-        s for s in code if "def train(lib, model, loss_fn, optimizer, X, y, epochs):" in s
-    )
-    for line in ("optimizer.zero_grad()", "loss.backward()", "optimizer.step()"):
-        assert line in autograd
-    calls = [s for s in code if "] = train(lib, model, loss_fn, optimizer," in s]
-    assert len(calls) == 2  # part 1 and part 2, each once per library
-    assert all("for name, lib in LIBRARIES.items():" in s for s in calls)
-    assert "tinygrad_lr, epoch 40" in _text(notebook) and "PyTorch, epoch 40" in _text(notebook)
-
-
-@pytest.fixture(scope="module")
-def synthetic_notebook(tmp_path_factory):
-    """The lesson script run as a notebook in a Jupyter kernel, on the synthetic data."""
-    jupytext = pytest.importorskip("jupytext")
-    nbclient = pytest.importorskip("nbclient")
-    out = tmp_path_factory.mktemp("notebook")
-    notebook = jupytext.read(SCRIPT)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LESSON_OUT", str(out))
-        env.delenv("TUMORS_CSV", raising=False)
-        nbclient.NotebookClient(
-            notebook,
-            timeout=300,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(out)}},
-        ).execute()
-    return notebook, out
-
-
-def test_lesson_script_runs_as_a_notebook_in_a_jupyter_kernel(synthetic_notebook):
-    notebook, out = synthetic_notebook
-    markdown = [c for c in notebook.cells if c.cell_type == "markdown"]
-    assert len(markdown) >= 10 and any("$$" in c.source for c in markdown)
-    assert "gradcheck: True" in _text(notebook)
-    assert "No CSV given" in _text(notebook)
-    for name in PICTURES:
-        _assert_real_png(out / name)
-
-
-def test_notebook_draws_its_pictures_inline(synthetic_notebook):
-    _assert_pictures_are_drawn_inline(synthetic_notebook[0])
-
-
-def test_notebook_shows_the_three_training_loops_in_its_cells(synthetic_notebook):
-    _assert_the_three_training_loops_are_cells(synthetic_notebook[0])
-
-
-# --- the rendered copy, docs/logistic_regression.ipynb -------------------------------------------
-def _assert_rendered(notebook) -> None:
-    """An executed copy of the current lesson on the original CSV: same cells as the script,
-    every code cell run without error, the pictures inline, the published figures."""
-    jupytext = pytest.importorskip("jupytext")
-    lesson = jupytext.read(SCRIPT)
-    assert [(c.cell_type, c.source) for c in notebook.cells] == [
-        (c.cell_type, c.source) for c in lesson.cells
-    ], "the rendered notebook is out of date: run `python docs/render.py`"
-    code = [c for c in notebook.cells if c.cell_type == "code"]
-    assert all(c.execution_count for c in code)
-    assert not [o for c in code for o in c.outputs if o["output_type"] == "error"]
-    _assert_pictures_are_drawn_inline(notebook)
-    _assert_the_three_training_loops_are_cells(notebook)
-    _assert_every_compared_figure_is_the_lesson_s(_text(notebook))
-    shown = [c.source for c in notebook.cells] + [
-        text
-        for c in code
-        for o in c.outputs
-        for text in [o.get("text", ""), *(o.get("data", {}).get(k, "") for k in TEXTS)]
-    ]
-    machine_paths = re.compile(r"/tmp/|/home/|/root/|/work/|/Users/|[A-Z]:\\Users")
-    assert not [text for text in shown if machine_paths.search(text)]
-
-
-def test_the_rendered_notebook_is_up_to_date():
-    nbformat = pytest.importorskip("nbformat")
-    _assert_rendered(nbformat.read(RENDERED, as_version=4))
-
-
-def test_render_script_executes_the_lesson_on_the_original_csv(tmp_path, tumors_csv):
-    nbformat = pytest.importorskip("nbformat")
-    pytest.importorskip("nbclient")
-    target = tmp_path / "rendered.ipynb"
-    result = subprocess.run(
-        [sys.executable, str(RENDER), "--data", str(tumors_csv), "--out", str(target)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Figures of the lesson's notebook reproduced" in result.stdout
-    _assert_rendered(nbformat.read(target, as_version=4))
-
-
-def test_render_script_explains_a_missing_csv(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(RENDER), "--data", str(tmp_path / "nope.csv")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "no tumour CSV at" in result.stderr and "nope.csv" in result.stderr
-    assert "--data PATH or set TUMORS_CSV" in result.stderr

@@ -369,21 +369,3 @@ def test_the_script_runs_top_to_bottom_and_its_three_loops_agree(tmp_path):
     for line in out.splitlines():
         if "largest difference from by hand" in line:
             assert float(line.rsplit(" ", 1)[1]) < 1e-9, line
-
-
-def test_the_script_runs_as_a_notebook_and_draws_inline(tmp_path):
-    jupytext = pytest.importorskip("jupytext")
-    nbclient = pytest.importorskip("nbclient")
-    notebook = jupytext.read(SCRIPT)
-    assert any("$$" in c.source for c in notebook.cells if c.cell_type == "markdown")
-    nbclient.NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute()
-    outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
-    assert "reproduced      part 1, unscaled line: y_hat = 3.4X + 7.8" in "".join(
-        o.get("text", "") for o in outputs
-    )

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from tinygrad_lr.cli import main
+from tinygrad_lr.lesson import data, reference
 from tinygrad_lr.lesson import neural_networks as nn_lesson
-from tinygrad_lr.lesson import reference
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "lessons" / "neural_networks.py"
@@ -144,8 +144,8 @@ def test_every_part_starts_from_the_lessons_draws(lesson):
 
 
 def test_the_offline_spirals_are_the_csvs_recipe(spiral_csv):
-    df, _ = nn_lesson.load_spiral(spiral_csv)
-    made = nn_lesson.make_spiral(nn_lesson.SEED)
+    df = data.load_spiral(spiral_csv)
+    made = data.make_spiral(nn_lesson.SEED)
     assert list(made["color"]) == list(df["color"])
     np.testing.assert_allclose(made[["X1", "X2"]].values, df[["X1", "X2"]].values, atol=1e-12)
 
@@ -243,27 +243,6 @@ def test_a_missing_spiral_file_is_one_line_and_status_2(tmp_path, capsys):
         )
     assert info.value.code == 2
     assert "cannot read the spiral CSV" in capsys.readouterr().err.strip().splitlines()[-1]
-
-
-def _code_cells() -> list[str]:
-    jupytext = pytest.importorskip("jupytext")
-    notebook = jupytext.read(SCRIPT)
-    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def test_the_notebook_shows_the_three_training_loops_as_code_in_cells():
-    cells = _code_cells()
-    by_hand = [c for c in cells if "def train_by_hand" in c]
-    assert len(by_hand) == 1
-    for link in ("dZ2 =", "dW2 =", "db2 =", "dA1 =", "dZ1 = dA1 * (Z1 > 0)", "dW1 =", "db1 ="):
-        assert link in by_hand[0], link
-    autograd = [c for c in cells if "def train(lib, model, loss_fn, optimizer" in c]
-    assert len(autograd) == 1
-    for line in ("optimizer.zero_grad()", ".backward()", "optimizer.step()"):
-        assert line in autograd[0], line
-    assert "train.fit" not in "\n".join(cells)  # the loops are the cells', not the package's
-    calls = [c for c in cells if "for name, lib in LIBRARIES.items()" in c and "= train(" in c]
-    assert len(calls) == 3  # the linear model, the NumPy network, the PyTorch network
 
 
 def test_the_script_prints_the_notebooks_figures_from_its_own_loops_on_the_csv(

@@ -1,14 +1,23 @@
-"""The logistic-regression lesson, an application on top of the engine.
+"""The lessons, an application on top of the engine: *Logistic Regression* (the default),
+*Linear Regression* and *Neural Networks*, each trained three ways.
 
 Needs the `lesson` extra (pandas, scikit-learn, matplotlib); PyTorch is optional. Importing
 `tinygrad_lr` never imports this package.
 
-- `data`: the tumour data set (load the CSV, or make a synthetic one offline), `LabelEncoder`;
-- `reference`: the model with hand-derived gradients, in NumPy;
-- `train`: the model trained three ways (by hand, tinygrad_lr, PyTorch) and the shared loop;
-- `pipeline`: the lesson's steps in order: prepare the data, train both parts, evaluate;
-- `report`, `plots`: the `tinygrad-lr lesson` command's text and pictures;
-- `parity`: `tinygrad-lr parity`, every gradient from five sources;
-- `graph`: `tinygrad-lr graph`, one backward pass traced and drawn;
-- `demo`: `tinygrad-lr demo`.
+Shared by the lessons, one module each:
+- `data`: the data sets (load a CSV with clear errors, or make one offline), the split and the
+  standardisation;
+- `train`: each implementation's training step, written once (by hand, tinygrad_lr, PyTorch),
+  and `fit`, the loop they share;
+- `report`, `plots`: the text and the pictures.
+
+Each lesson's own (its model by hand, its settings, its published figures):
+- *Logistic Regression*: `reference` (the model with hand-derived gradients, in NumPy), its
+  three implementations in `train`, `pipeline` (its steps in order), and `report.run`, the
+  `tinygrad-lr lesson` command; `newton`, its Newton's-method part;
+- *Linear Regression*: `linear_regression`;
+- *Neural Networks*: `neural_networks`.
+
+The other commands: `parity` (every gradient from five sources), `graph` (one backward pass
+traced and drawn), `exercises` (the learner's backward rules graded), `demo`.
 """

@@ -1,8 +1,17 @@
-"""The lesson's tumour data set: load the original CSV, or make a synthetic one offline.
+"""The lessons' data: loaded from their CSVs with clear errors, or made offline; then split and
+standardised.
 
-Columns: `leukocyte_count` and `blood_pressure` (floats), `tumor_class` ("benign" or
-"malignant"). The original has 1000 rows, 611 malignant and 389 benign; it is itself synthetic
-and has no clinical meaning. Needs pandas (the project's `lesson` extra).
+- the tumours (*Logistic Regression*): `load_tumors` (a local file or a checked download),
+  `make_tumors`, and the lesson's `LabelEncoder`. Columns: `leukocyte_count` and
+  `blood_pressure` (floats), `tumor_class` ("benign" or "malignant"). The original has 1000
+  rows, 611 malignant and 389 benign; it is itself synthetic and has no clinical meaning;
+- the spirals (*Neural Networks*): `load_spiral`, `make_spiral`;
+- a noisy line (*Linear Regression*): `generate_data`;
+- splitting and standardising, for every lesson: `shuffled`, `train_val_test_split`
+  (stratified or not), `split_by_index`; `prepare`, a classification's steps, giving
+  `Prepared`; `standardized`, a regression's, giving `Standardized`.
+
+Needs pandas and scikit-learn (the project's `lesson` extra).
 """
 
 from __future__ import annotations
@@ -14,12 +23,15 @@ import os
 import secrets
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 FEATURES = ("leukocyte_count", "blood_pressure")
 TARGET = "tumor_class"
@@ -336,3 +348,176 @@ def _checked_class_to_index(path: Path, content: object) -> dict[str, int]:
             f"{_quote(sorted(by_index))}"
         )
     return {by_index[i]: i for i in range(len(by_index))}
+
+
+# --- the spirals (Neural Networks) ---------------------------------------------------------------
+SPIRAL_COLUMNS = ("X1", "X2", "color")
+
+
+def load_spiral(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read the lesson's spiral.csv (columns X1, X2, color). Raises `DataError`, naming the
+    file, when it cannot be read or has other columns."""
+    try:
+        df = pd.read_csv(path, header=0)
+    except (OSError, ValueError) as error:  # missing, unreadable, a folder, not a CSV
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise DataError(f"{path}: cannot read the spiral CSV ({reason})") from None
+    if list(df.columns) != list(SPIRAL_COLUMNS):
+        raise DataError(f"{path}: expected the columns X1,X2,color, got {list(df.columns)}")
+    return df
+
+
+def make_spiral(seed: int = 1234, per_class: int = 500) -> pd.DataFrame:
+    """Offline spiral data like the lesson's CSV: three arms, radius r from 0 to 1, angle
+    t = 4j … 4(j + 1) plus N(0, 0.2²) noise, (X1, X2) = (r sin t, r cos t); arms j = 0, 1, 2 are
+    labelled c1, c3, c2 as in the CSV. Drawn from its own generator, not NumPy's global one."""
+    rng = np.random.RandomState(seed)
+    frames = []
+    for j, label in enumerate(("c1", "c3", "c2")):
+        r = np.linspace(0.0, 1, per_class)
+        t = np.linspace(j * 4, (j + 1) * 4, per_class) + rng.randn(per_class) * 0.2
+        frames.append(pd.DataFrame({"X1": r * np.sin(t), "X2": r * np.cos(t), "color": label}))
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- a line (Linear Regression) ------------------------------------------------------------------
+def generate_data(num_samples: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """The *Linear Regression* lesson's data, under its name: X = 0, 1, …, N − 1 and
+    y = 3.5X + noise drawn from U(−10, 20) by NumPy's global generator; both as columns (N, 1),
+    float64."""
+    X = np.arange(num_samples, dtype=np.float64)
+    y = 3.5 * X + np.random.uniform(-10, 20, size=num_samples)
+    return X[:, None], y[:, None]
+
+
+# --- splitting and standardising -----------------------------------------------------------------
+def shuffled(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X and y in one random order (NumPy's global generator), the same for both."""
+    indices = list(range(len(X)))
+    np.random.shuffle(indices)
+    return X[indices], y[indices]
+
+
+def train_val_test_split(
+    X: np.ndarray, y: np.ndarray, train_size: float = 0.7, stratify: bool = False
+) -> list[np.ndarray]:
+    """[X_train, X_val, X_test, y_train, y_val, y_test]: scikit-learn's `train_test_split`
+    keeps `train_size` for training and halves the rest, drawing from NumPy's global generator
+    (as the lessons do). Stratified, every split keeps the classes' proportions of `y`: with a
+    plain random split a small test set can by chance hold too few of a rarer class."""
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, train_size=train_size, stratify=y if stratify else None
+    )
+    X_val, X_test, y_val, y_test = train_test_split(
+        X_rest, y_rest, train_size=0.5, stratify=y_rest if stratify else None
+    )
+    return [X_train, X_val, X_test, y_train, y_val, y_test]
+
+
+def split_by_index(
+    X: np.ndarray, y: np.ndarray, train_size: float = 0.7, val_size: float = 0.15
+) -> list[np.ndarray]:
+    """[X_train, X_val, X_test, y_train, y_val, y_test]: the first `train_size` of the rows for
+    training, the next `val_size` for validation, the rest for testing (shuffle first)."""
+    train_end = int(train_size * len(X))
+    val_end = int((train_size + val_size) * len(X))
+    rows = (slice(None, train_end), slice(train_end, val_end), slice(val_end, None))
+    return [X[r] for r in rows] + [y[r] for r in rows]
+
+
+@dataclass
+class Splits:
+    """Training, validation and test splits of inputs X and targets y."""
+
+    X_train: np.ndarray
+    X_val: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_val: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
+
+
+@dataclass
+class Prepared(Splits):
+    """A classification's splits, encoded and standardised, the raw (unstandardised) train and
+    test inputs, and what was learned from the training split: the label encoder, the scaler
+    and the class weights."""
+
+    raw_train: np.ndarray
+    raw_test: np.ndarray
+    encoder: LabelEncoder
+    scaler: StandardScaler
+    class_weights: np.ndarray
+
+    @property
+    def classes(self) -> list[str]:
+        return self.encoder.classes
+
+
+def prepare(
+    df: pd.DataFrame,
+    features: Sequence[str],
+    target: str,
+    train_size: float = 0.7,
+    rounded_to: Any = None,
+) -> Prepared:
+    """A classification's steps, drawing from NumPy's global generator in the lessons' order:
+    shuffle the rows, split stratified (`train_val_test_split`), encode the labels, weight each
+    class by 1 / its count in the training split (rarer classes count more in the loss), and
+    standardise the inputs with the training split's mean and standard deviation (the other
+    splits stand for data the model has never seen). `rounded_to` float32 rounds the
+    standardised inputs as float32 tensors would hold them (kept as float64)."""
+    df = df.sample(frac=1).reset_index(drop=True)
+    X, y = df[list(features)].to_numpy(), df[target].to_numpy()
+    X_train, X_val, X_test, y_train, y_val, y_test = train_val_test_split(
+        X, y, train_size, stratify=True
+    )
+    encoder = LabelEncoder().fit(y_train)
+    y_train, y_val, y_test = (encoder.encode(v) for v in (y_train, y_val, y_test))
+    class_weights = 1.0 / np.bincount(y_train)
+    scaler = StandardScaler().fit(X_train)
+    standardised = [scaler.transform(v) for v in (X_train, X_val, X_test)]
+    if rounded_to is not None:
+        standardised = [v.astype(rounded_to).astype(np.float64) for v in standardised]
+    return Prepared(
+        *standardised, y_train, y_val, y_test, X_train, X_test, encoder, scaler, class_weights
+    )
+
+
+@dataclass
+class Standardized(Splits):
+    """A regression's splits with X (N, D) and y (N, O) both standardised, the raw test inputs,
+    and the training split's mean and standard deviation of X (D,) and y (O,), which
+    standardised every split."""
+
+    X_test_raw: np.ndarray
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: np.ndarray
+    y_std: np.ndarray
+
+
+def standardized(splits: list[np.ndarray], scikit_learn: bool = False) -> Standardized:
+    """`splits` ([X_train, X_val, X_test, y_train, y_val, y_test]) with X and y standardised,
+    z = (v − μ)/σ, by the training split's mean and standard deviation (ddof 0): NumPy's `mean`
+    and `std`, or with `scikit_learn` its `StandardScaler` (the same statistics, summed in
+    another order)."""
+    X_train, X_val, X_test, y_train, y_val, y_test = splits
+    if scikit_learn:
+        x_scaler, y_scaler = StandardScaler().fit(X_train), StandardScaler().fit(y_train)
+        x_mean, x_std, y_mean, y_std = (
+            x_scaler.mean_,
+            x_scaler.scale_,
+            y_scaler.mean_,
+            y_scaler.scale_,
+        )
+    else:
+        x_mean, x_std = X_train.mean(axis=0), X_train.std(axis=0)
+        y_mean, y_std = y_train.mean(axis=0), y_train.std(axis=0)
+    xs = [(X - x_mean) / x_std for X in (X_train, X_val, X_test)]
+    ys = [(y - y_mean) / y_std for y in (y_train, y_val, y_test)]
+    return Standardized(*xs, *ys, X_test, x_mean, x_std, y_mean, y_std)

@@ -241,8 +241,8 @@ def trained_checks(p: pipeline.Prepared, parts: list[pipeline.Part], epochs: int
         by_hand, *others = [*part.runs, fused]
         for run in others:
             what = f"trained weights, part {number}, {run.name} vs {by_hand.name}"
-            problems = pipeline.nonfinite_weights([by_hand, run])
-            difference = pipeline.weight_difference([by_hand, run])
+            problems = train.nonfinite_weights([by_hand, run])
+            difference = train.weight_difference([by_hand, run])
             checks.append(Check(what, difference, TRAINED_TOL[dtype], "; ".join(problems) or None))
     return checks
 

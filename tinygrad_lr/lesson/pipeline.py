@@ -1,4 +1,5 @@
-"""The lesson's pipeline, step by step: data, then the model trained three ways, then evaluation.
+"""The logistic-regression lesson, step by step: its data, its two parts trained three ways, and
+the figures it evaluates.
 
 The lesson's figures depend on the order of its random draws from NumPy's global generator
 (shuffle, two splits, the NumPy model's weights) and on `torch.manual_seed` before the PyTorch
@@ -9,7 +10,8 @@ Two parts, as in the lesson:
 - part 1, the lesson's NumPy model: unweighted cross-entropy, gradient descent (SGD), float64;
 - part 2, the lesson's PyTorch model: class-weighted cross-entropy, Adam, float32.
 Each part is trained by the hand-derived NumPy code, by tinygrad_lr (autograd through primitive
-ops) and by PyTorch, all started from the same weights (`train.py`).
+ops) and by PyTorch, all started from the same weights (`train.py`). Its report and pictures are
+`report.py`'s and `plots.py`'s.
 """
 
 from __future__ import annotations
@@ -19,37 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 import tinygrad_lr as tg
-from tinygrad_lr.compare import largest_difference, nonfinite
 
 from . import data, reference, train
+from .data import Prepared
 
 TRAIN_SIZE = 0.7  # then the rest is halved: validation 15%, test 15%
-
-
-@dataclass
-class Prepared:
-    """The split, encoded and standardised data, and what was learned from the training split."""
-
-    X_train: np.ndarray
-    X_val: np.ndarray
-    X_test: np.ndarray
-    y_train: np.ndarray
-    y_val: np.ndarray
-    y_test: np.ndarray
-    raw_train: np.ndarray
-    raw_test: np.ndarray
-    encoder: data.LabelEncoder
-    scaler: StandardScaler
-    class_weights: np.ndarray
-
-    @property
-    def sizes(self) -> dict[str, int]:
-        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
 
 
 def load_data(choice: str, seed: int) -> tuple[Any, str]:
@@ -92,32 +70,13 @@ def load_data(choice: str, seed: int) -> tuple[Any, str]:
 
 
 def prepare(df: Any, seed: int) -> Prepared:
-    """Shuffle, split 70/15/15 stratified, encode labels, weight classes, standardise.
+    """Shuffle, split 70/15/15 stratified, encode labels, weight classes, standardise
+    (`data.prepare`).
 
     Seeds NumPy's global generator, as the lesson does, and draws from it in the lesson's order.
     """
     np.random.seed(seed)
-    df = df.sample(frac=1).reset_index(drop=True)
-    X, y = df[list(data.FEATURES)].to_numpy(), df[data.TARGET].to_numpy()
-    X_train, X_rest, y_train, y_rest = train_test_split(X, y, train_size=TRAIN_SIZE, stratify=y)
-    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, train_size=0.5, stratify=y_rest)
-    encoder = data.LabelEncoder().fit(y_train)
-    y_train, y_val, y_test = (encoder.encode(v) for v in (y_train, y_val, y_test))
-    class_weights = 1.0 / np.bincount(y_train)  # rarer classes count more in the loss
-    scaler = StandardScaler().fit(X_train)
-    return Prepared(
-        scaler.transform(X_train),
-        scaler.transform(X_val),
-        scaler.transform(X_test),
-        y_train,
-        y_val,
-        y_test,
-        X_train,
-        X_test,
-        encoder,
-        scaler,
-        class_weights,
-    )
+    return data.prepare(df, data.FEATURES, data.TARGET, TRAIN_SIZE)
 
 
 def init_numpy_weights(input_dim: int, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -195,42 +154,6 @@ def run_lesson(df: Any, seed: int, lr: float, epochs: int) -> tuple[Prepared, li
 # --- evaluation --------------------------------------------------------------------------------
 def accuracy(run: train.Run, X: np.ndarray, y: np.ndarray) -> float:
     return float((run.predict_proba(X).argmax(axis=1) == y).mean())
-
-
-def per_class_metrics(run: train.Run, p: Prepared) -> dict[str, dict[str, float]]:
-    """Precision, recall, F1 and support per class on the test split (scikit-learn)."""
-    y_pred = run.predict_proba(p.X_test).argmax(axis=1)
-    precision, recall, f1, support = precision_recall_fscore_support(p.y_test, y_pred, average=None)
-    return {
-        c: {"precision": precision[i], "recall": recall[i], "f1": f1[i], "support": support[i]}
-        for i, c in enumerate(p.encoder.classes)
-    }
-
-
-def nonfinite_weights(runs: list[train.Run]) -> list[str]:
-    """ "NaN in PyTorch's weight"-style messages for every run whose trained weights are not
-    finite (a diverged training); empty when all are."""
-    problems = []
-    for run in runs:
-        for name, value in zip(("weight", "bias"), (run.W, run.b)):
-            problem = nonfinite(value, f"{run.name}'s trained {name}")
-            if problem:
-                problems.append(problem)
-    return problems
-
-
-def weight_difference(runs: list[train.Run]) -> float:
-    """The largest |difference| between any two runs' final weights and biases; NaN (never a
-    number) when any of them holds a NaN or inf."""
-    worst = 0.0
-    for i, a in enumerate(runs):
-        for other in runs[i + 1 :]:
-            for x, y in ((a.W, other.W), (a.b, other.b)):
-                difference = largest_difference(x, y)
-                if not np.isfinite(difference):
-                    return difference
-                worst = max(worst, difference)
-    return worst
 
 
 def unstandardized(run: train.Run, p: Prepared) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,17 @@
-"""`tinygrad-lr lesson`: run the lesson three ways and print its outputs side by side."""
+"""The lessons' printed reports: the pieces every lesson prints with, and `tinygrad-lr lesson`.
+
+Shared by the three lessons (and `parity`):
+- `table`: a text table, labels left-aligned and numbers right-aligned;
+- `epoch_rows`: the loss (and accuracy) of every implementation every few epochs;
+- `weights_line`, `largest`: the largest difference between the implementations, or what made
+  it meaningless (a NaN or inf is never a difference of 0);
+- `data_line`, `starting_weights`: where the data and the starting weights come from;
+- `class_metrics`: precision, recall, F1 and support per class (scikit-learn);
+- `verdict`: a published figure reproduced or not; `pictures_line`: the files written.
+
+Then the logistic-regression lesson's own report (`lesson_report`, `pictures`) and `run`, the
+`tinygrad-lr lesson` command; the other lessons' are in their modules.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import precision_recall_fscore_support
 
 from tinygrad_lr.compare import largest_difference
 
-from . import data, pipeline, plots
-from .pipeline import Part, Prepared
+from . import data, pipeline, plots, train
+from .data import Prepared
+from .pipeline import Part
 
 INFERENCE_EXAMPLE = {"leukocyte_count": 13.0, "blood_pressure": 12.0}  # the lesson's example
 
@@ -26,12 +41,86 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
 
 
-def report(
+def epoch_rows(
+    runs: list[train.Run], every: int, loss_format: str, accuracy: bool = False
+) -> list[list[str]]:
+    """A table's rows every `every` epochs: the epoch, then each run's loss in `loss_format`
+    (and, with `accuracy`, its training accuracy)."""
+    rows = []
+    for e in range(0, len(runs[0].losses), every):
+        cells = [str(e)]
+        for r in runs:
+            cells.append(format(r.losses[e], loss_format))
+            if accuracy:
+                cells.append(f"{r.accuracies[e]:.3f}")
+        rows.append(cells)
+    return rows
+
+
+def weights_line(runs: list[train.Run]) -> str:
+    """The largest difference between the runs' trained weights, or what made it meaningless."""
+    problems = train.nonfinite_weights(runs)
+    if problems:
+        return (
+            "FAILED: the implementations' final weights cannot be compared: "
+            + "; ".join(problems)
+            + " (the training diverged: try a smaller --lr)"
+        )
+    return (
+        "Largest difference between the implementations' final weights: "
+        f"{train.weight_difference(runs):.2e}"
+    )
+
+
+def largest(differences: list[float], reason: str = ": the training diverged") -> str:
+    """The largest difference, or "not comparable (NaN or inf{reason})": `max` would skip a
+    NaN."""
+    if not np.isfinite(differences).all():
+        return f"not comparable (NaN or inf{reason})"
+    return f"{max(differences):.1e}"
+
+
+def data_line(description: str) -> str:
+    return f"Data: {description}"
+
+
+def starting_weights(origin: str, W: np.ndarray, b: np.ndarray) -> str:
+    """Where a part's starting weights come from, and their first values."""
+    return f"starting weights: {origin}: W {W.ravel()[0]:.6f}, b {b.ravel()[0]:.6f}"
+
+
+def class_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, classes: list[str]
+) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per class (scikit-learn), in `classes`' order."""
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, average=None)
+    return {
+        c: {"precision": precision[i], "recall": recall[i], "f1": f1[i], "support": support[i]}
+        for i, c in enumerate(classes)
+    }
+
+
+def overall_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 over all classes, each class's weighted by its support."""
+    precision, recall, f1, _ = precision_recall_fscore_support(y_true, y_pred, average="weighted")
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def verdict(reproduced: bool) -> str:
+    """ "reproduced" or "not reproduced", padded to one width so that the lines align."""
+    return f"{'reproduced' if reproduced else 'not reproduced':15s}"
+
+
+def pictures_line(out: Path, paths: list[Path]) -> str:
+    return f"\nPictures written to {out}: " + ", ".join(path.name for path in paths)
+
+
+# --- the logistic-regression lesson ------------------------------------------------------------
+def lesson_report(
     p: Prepared, parts: list[Part], description: str, seed: int = 1234, every: int = 10
 ) -> str:
-    out = [f"Data: {description}"]
-    classes = p.encoder.classes
-    sizes = p.sizes
+    out = [data_line(description)]
+    classes = p.classes
     splits = {"train": p.y_train, "val": p.y_val, "test": p.y_test}
     out.append(
         table(
@@ -39,7 +128,7 @@ def report(
             [
                 [
                     name,
-                    str(sizes[name]),
+                    str(p.sizes[name]),
                     *(str(n) for n in np.bincount(y, minlength=len(classes))),
                     f"{np.bincount(y)[1] / np.bincount(y)[0]:.2f}",
                 ]
@@ -54,18 +143,7 @@ def report(
     for part in parts:
         names = [r.name for r in part.runs]
         header = ["epoch", *(f"{n} {k}" for n in names for k in ("loss", "acc"))]
-        epochs = len(part.runs[0].losses)
-        rows = [
-            [
-                str(e),
-                *(
-                    v
-                    for r in part.runs
-                    for v in (format(r.losses[e], part.loss_format), f"{r.accuracies[e]:.3f}")
-                ),
-            ]
-            for e in range(0, epochs, every)
-        ]
+        rows = epoch_rows(part.runs, every, part.loss_format, accuracy=True)
         for split, X, y in (("train", p.X_train, p.y_train), ("test", p.X_test, p.y_test)):
             rows.append(
                 [
@@ -73,12 +151,7 @@ def report(
                     *(v for r in part.runs for v in ("", f"{pipeline.accuracy(r, X, y):.2f}")),
                 ]
             )
-        out += [
-            "",
-            part.title,
-            table(header, rows),
-            weights_line(part.runs),
-        ]
+        out += ["", part.title, table(header, rows), weights_line(part.runs)]
     if len(parts[0].runs) < 3:
         out.append(
             "PyTorch is not installed: its column is left out "
@@ -89,14 +162,13 @@ def report(
     out += ["", "Test metrics, part 2 (scikit-learn's precision_recall_fscore_support)"]
     rows = []
     for run in final:
-        for c, m in pipeline.per_class_metrics(run, p).items():
+        y_pred = run.predict_proba(p.X_test).argmax(axis=1)
+        for c, m in class_metrics(p.y_test, y_pred, classes).items():
             rows.append(
                 [
                     run.name,
                     c,
-                    f"{m['precision']:.3f}",
-                    f"{m['recall']:.3f}",
-                    f"{m['f1']:.3f}",
+                    *(f"{m[k]:.3f}" for k in ("precision", "recall", "f1")),
                     str(m["support"]),
                 ]
             )
@@ -121,56 +193,41 @@ def report(
     for run in final:
         W_raw, b_raw = pipeline.unstandardized(run, p)
         same = largest_difference(p.raw_test @ W_raw.T + b_raw, p.X_test @ run.W.T + run.b)
-        same_text = f"{same:.1e}" if np.isfinite(same) else "not comparable (NaN or inf)"
         out.append(
             f"  {run.name}: W_raw {_inline(W_raw)}, b_raw {_inline(b_raw)}; largest "
-            f"logit difference, raw vs standardised inputs (test split): {same_text}"
+            "logit difference, raw vs standardised inputs (test split): "
+            + largest([same], reason="")
         )
     return "\n".join(out)
-
-
-def weights_line(runs: list) -> str:
-    """The largest difference between the runs' trained weights, or what made it meaningless."""
-    problems = pipeline.nonfinite_weights(runs)
-    if problems:
-        return (
-            "FAILED: the implementations' final weights cannot be compared: "
-            + "; ".join(problems)
-            + " (the training diverged: try a smaller --lr)"
-        )
-    return (
-        "Largest difference between the implementations' final weights: "
-        f"{pipeline.weight_difference(runs):.2e}"
-    )
 
 
 def _inline(array: np.ndarray) -> str:
     return np.array2string(array, precision=4, separator=", ").replace("\n", "")
 
 
-def write_pictures(df: Any, p: Prepared, parts: list[Part], out_dir: Path) -> list[Path]:
-    out_dir = Path(out_dir)
-    paths = [
-        plots.plot_dataset(
-            df[list(data.FEATURES)].to_numpy(), df[data.TARGET].to_numpy(), out_dir / "dataset.png"
+def pictures(df: Any, p: Prepared, parts: list[Part]) -> dict[str, Any]:
+    """dataset.png, every part's decision boundary per implementation, losses.png."""
+    X, labels = df[list(data.FEATURES)].to_numpy(), df[data.TARGET].to_numpy()
+    figures = {
+        "dataset.png": plots.class_scatter(
+            X, labels, data.CLASSES, data.FEATURES, "The tumour data set"
         )
-    ]
+    }
     for number, part in enumerate(parts, start=1):
         for run in part.runs:
-            name = f"boundary_part{number}_{run.name.lower()}.png"
-            paths.append(plots.plot_decision_boundaries(run, p, out_dir / name))
+            figures[f"boundary_part{number}_{run.name.lower()}.png"] = plots.decision_boundary(
+                run.predict_proba, p, f"{run.name}: ", data.FEATURES
+            )
     titles = ["Part 1: gradient descent", "Part 2: weighted loss, Adam"]
-    paths.append(
-        plots.plot_losses({t: part.runs for t, part in zip(titles, parts)}, out_dir / "losses.png")
-    )
-    return paths
+    figures["losses.png"] = plots.loss_curves({t: part.runs for t, part in zip(titles, parts)})
+    return figures
 
 
 def run(data_choice: str, seed: int, lr: float, epochs: int, out: Path) -> int:
     """`tinygrad-lr lesson`: print the report, write the pictures; 1 when a training diverged."""
+    plots.files_only()
     df, description = pipeline.load_data(data_choice, seed)
     p, parts = pipeline.run_lesson(df, seed, lr, epochs)
-    print(report(p, parts, description, seed))
-    paths = write_pictures(df, p, parts, out)
-    print(f"\nPictures written to {out}: " + ", ".join(path.name for path in paths))
-    return 1 if any(pipeline.nonfinite_weights(part.runs) for part in parts) else 0
+    print(lesson_report(p, parts, description, seed))
+    print(pictures_line(out, plots.save(pictures(df, p, parts), out)))
+    return 1 if train.diverged(parts) else 0
