@@ -38,6 +38,9 @@ import numpy as np
 import tinygrad_lr as tg
 import tinygrad_lr.nn.functional as F
 from tinygrad_lr.autograd.functional import hessian
+from tinygrad_lr.compare import largest_difference, within
+
+from .train import torch_or_none
 
 # Newton stops when the gradient's norm is below this (float64: about the rounding of the loss)
 GRADIENT_TOLERANCE = 1e-12
@@ -163,3 +166,85 @@ def sklearn_probabilities(
     )
     model.fit(X, y)
     return model.predict_proba(X)
+
+
+# --- the lesson's part 3 -----------------------------------------------------------------------
+HESSIAN_AGREEMENT = 1e-12  # float64: autograd's Hessian and the closed form agree to rounding
+PROBABILITY_AGREEMENT = 1e-6  # Newton's optimum against scikit-learn's: predicted probabilities
+LOSS_AGREEMENT = 1e-9  # and the loss there
+
+
+@dataclass
+class Solved:
+    """One part's loss minimised by Newton's method, and every check made on the way."""
+
+    hessian_gap: float  # autograd's Hessian at the start against the closed form
+    torch_gap: float | None  # against PyTorch's torch.autograd.functional.hessian (None: absent)
+    history: list[NewtonStep]
+    theta: np.ndarray
+    loss: float  # at the optimum
+    sklearn_probability_gap: float
+    sklearn_loss_gap: float
+    stopped_loss: float  # where the lesson's 50 epochs stopped (the same loss)
+    stopped_probability_gap: float  # their probabilities against the optimum's
+
+    @property
+    def agrees(self) -> bool:
+        return (
+            within(self.hessian_gap, HESSIAN_AGREEMENT)
+            and (self.torch_gap is None or within(self.torch_gap, HESSIAN_AGREEMENT))
+            and within(self.sklearn_probability_gap, PROBABILITY_AGREEMENT)
+            and within(self.sklearn_loss_gap, LOSS_AGREEMENT)
+        )
+
+
+def solve(
+    X: np.ndarray,
+    y: np.ndarray,
+    start: tuple[np.ndarray, np.ndarray],
+    class_weight: np.ndarray | None,
+    stopped: tuple[np.ndarray, np.ndarray],
+) -> Solved:
+    """Part 3 for one loss: the Hessian at `start` three ways, Newton from `start`, the optimum
+    against scikit-learn's, and the weights the lesson `stopped` at against the optimum."""
+    theta0 = pack(np.asarray(start[0], np.float64), np.asarray(start[1], np.float64))
+    H = hessian(loss_function(X, y, class_weight), tg.tensor(theta0)).numpy()
+    torch_H = torch_hessian(theta0, X, y, class_weight)
+    theta, history = newton(X, y, theta0, class_weight)
+    C = theta.size // (X.shape[1] + 1)
+    ours = probabilities(theta, X, C)
+    sklearn = sklearn_probabilities(X, y, class_weight)
+    loss = mean_cross_entropy(ours, y, class_weight)
+    there = probabilities(pack(*(np.asarray(a, np.float64) for a in stopped)), X, C)
+    return Solved(
+        hessian_gap=largest_difference(H, closed_form_hessian(theta0, X, y, class_weight)),
+        torch_gap=None if torch_H is None else largest_difference(H, torch_H),
+        history=history,
+        theta=theta,
+        loss=loss,
+        sklearn_probability_gap=largest_difference(ours, sklearn),
+        sklearn_loss_gap=abs(loss - mean_cross_entropy(sklearn, y, class_weight)),
+        stopped_loss=mean_cross_entropy(there, y, class_weight),
+        stopped_probability_gap=largest_difference(there, ours),
+    )
+
+
+def torch_hessian(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None
+) -> np.ndarray | None:
+    """PyTorch's Hessian of the same loss (torch.autograd.functional.hessian), or None
+    without PyTorch."""
+    torch = torch_or_none()
+    if torch is None:
+        return None
+    x, target = torch.tensor(X), torch.tensor(y)
+    weight = None if class_weight is None else torch.tensor(np.asarray(class_weight, np.float64))
+    C = theta.size // (X.shape[1] + 1)
+
+    def loss(t: Any) -> Any:
+        Wb = t.reshape(C, -1)
+        return torch.nn.functional.cross_entropy(
+            x @ Wb[:, :-1].T + Wb[:, -1], target, weight=weight
+        )
+
+    return torch.autograd.functional.hessian(loss, torch.tensor(theta)).numpy()

@@ -24,7 +24,7 @@ import numpy as np
 
 import tinygrad_lr as tg
 
-from . import data, reference, train
+from . import data, newton, reference, train
 from .data import Prepared
 
 TRAIN_SIZE = 0.7  # then the rest is halved: validation 15%, test 15%
@@ -159,3 +159,18 @@ def accuracy(run: train.Run, X: np.ndarray, y: np.ndarray) -> float:
 def unstandardized(run: train.Run, p: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """The run's weights for raw (unstandardised) inputs, (C, D) and (C,)."""
     return reference.unstandardize(run.W, run.b, p.scaler.mean_, p.scaler.scale_)
+
+
+def solve_exactly(parts: list[Part], p: Prepared) -> list[newton.Solved]:
+    """Part 3: each part's loss (part 1's unweighted, part 2's class-weighted) minimised by
+    Newton's method from the part's own start, in float64, and checked (`newton.solve`)."""
+    return [
+        newton.solve(
+            p.X_train,
+            p.y_train,
+            part.initial,
+            part.settings["class_weight"],
+            (part.runs[0].W, part.runs[0].b),
+        )
+        for part in parts
+    ]

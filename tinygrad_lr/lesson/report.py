@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from tinygrad_lr.compare import largest_difference
+from tinygrad_lr.compare import largest_difference, within
 
-from . import data, pipeline, plots, train
+from . import data, newton, pipeline, plots, train
 from .data import Prepared
 from .pipeline import Part
 
@@ -201,6 +201,63 @@ def lesson_report(
     return "\n".join(out)
 
 
+def newton_report(solved: list[newton.Solved]) -> str:
+    """Part 3: the Hessian checks, Newton's steps for both parts' losses side by side, and each
+    optimum against scikit-learn's and against where the lesson's epochs stopped."""
+    names = ["part 1's loss", "part 2's loss (class-weighted)"]
+    out = [
+        "",
+        "Part 3, Newton's method: each part's loss minimised exactly, from the part's start, "
+        "the Hessian by autograd, float64",
+    ]
+    for name, s in zip(names, solved):
+        line = (
+            f"Hessian of {name} at the start (autograd: a backward of a recorded backward) "
+            + (
+                "equals"
+                if within(s.hessian_gap, newton.HESSIAN_AGREEMENT)
+                else "FAILED: differs from"
+            )
+            + f" the closed form, largest difference {s.hessian_gap:.1e}"
+        )
+        if s.torch_gap is None:
+            line += "; PyTorch is not installed, so its Hessian is not compared"
+        else:
+            same = within(s.torch_gap, newton.HESSIAN_AGREEMENT)
+            line += f"; {'equals' if same else 'FAILED: differs from'} PyTorch's, {s.torch_gap:.1e}"
+        out.append(line)
+    out.append(
+        "Newton's steps θ ← θ − t·H⁺∇L (H⁺ the pseudo-inverse, which skips the softmax's flat "
+        "directions; t = 1 unless the loss would go up)"
+    )
+    header = ["step"] + [f"part {i} {k}" for i in (1, 2) for k in ("loss", "|gradient|", "t")]
+    rows = []
+    for step in range(max(len(s.history) for s in solved)):
+        row = [str(step)]
+        for s in solved:
+            if step < len(s.history):
+                h = s.history[step]
+                t = f"{h.step_size:g}" if h.step_size else "-"
+                row += [f"{h.loss:.10f}", f"{h.gradient_norm:.1e}", t]
+            else:
+                row += ["", "", ""]
+        rows.append(row)
+    out.append(table(header, rows))
+    for name, s in zip(names, solved):
+        agree = within(s.sklearn_probability_gap, newton.PROBABILITY_AGREEMENT) and within(
+            s.sklearn_loss_gap, newton.LOSS_AGREEMENT
+        )
+        out.append(
+            f"Optimum of {name}: loss {s.loss:.10f}. scikit-learn's LogisticRegression (no "
+            f"penalty, newton-cholesky) {'agrees' if agree else 'FAILED: disagrees'}: "
+            f"probabilities within {s.sklearn_probability_gap:.1e}, loss within "
+            f"{s.sklearn_loss_gap:.1e}. The lesson's epochs stopped at loss "
+            f"{s.stopped_loss:.4f}, {s.stopped_loss - s.loss:.4f} above the optimum, with "
+            f"probabilities up to {s.stopped_probability_gap:.2f} away from its."
+        )
+    return "\n".join(out)
+
+
 def _inline(array: np.ndarray) -> str:
     return np.array2string(array, precision=4, separator=", ").replace("\n", "")
 
@@ -229,5 +286,10 @@ def run(data_choice: str, seed: int, lr: float, epochs: int, out: Path) -> int:
     df, description = pipeline.load_data(data_choice, seed)
     p, parts = pipeline.run_lesson(df, seed, lr, epochs)
     print(lesson_report(p, parts, description, seed))
+    status = 1 if train.diverged(parts) else 0
+    if not status:  # Newton starts where the parts started, and compares with where they stopped
+        solved = pipeline.solve_exactly(parts, p)
+        print(newton_report(solved))
+        status = 0 if all(s.agrees for s in solved) else 1
     print(pictures_line(out, plots.save(pictures(df, p, parts), out)))
-    return 1 if train.diverged(parts) else 0
+    return status
