@@ -103,3 +103,19 @@ def test_the_pseudo_inverse_never_moves_along_the_flat_directions(synthetic):
     np.testing.assert_allclose(
         theta.reshape(2, -1).sum(axis=0), theta0.reshape(2, -1).sum(axis=0), atol=1e-9
     )
+
+
+def test_the_lesson_prints_part_3_and_fails_when_a_check_fails(tmp_path, capsys, monkeypatch):
+    from tinygrad_lr.lesson import report
+
+    assert report.run("synthetic", SEED, 0.1, 5, tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "Part 3, Newton's method" in out
+    assert out.count("scikit-learn's LogisticRegression (no penalty, newton-cholesky) agrees") == 2
+    assert "FAILED" not in out
+    right = newton.sklearn_probabilities
+    monkeypatch.setattr(
+        newton, "sklearn_probabilities", lambda *args: right(*args) + [[1e-5, -1e-5]]
+    )
+    assert report.run("synthetic", SEED, 0.1, 5, tmp_path) == 1
+    assert "FAILED: disagrees" in capsys.readouterr().out
