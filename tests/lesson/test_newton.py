@@ -115,7 +115,7 @@ def test_the_lesson_prints_part_3_and_fails_when_a_check_fails(tmp_path, capsys,
     assert "FAILED" not in out
     right = newton.sklearn_probabilities
     monkeypatch.setattr(
-        newton, "sklearn_probabilities", lambda *args: right(*args) + [[1e-5, -1e-5]]
+        newton, "sklearn_probabilities", lambda *args: right(*args) + np.array([1e-5, -1e-5])
     )
     assert report.run("synthetic", SEED, 0.1, 5, tmp_path) == 1
     assert "FAILED: disagrees" in capsys.readouterr().out
