@@ -79,16 +79,18 @@ def check_op(
     ours = [tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)]
     theirs = [torch.tensor(a, requires_grad=w) for a, w in zip(arrays, grads_wanted)]
 
+    # the shape case, named in every failure: "inputs x0 (3, 4) float64, x1 (4,) float64"
+    case = "inputs " + ", ".join(f"x{i} {a.shape} {a.dtype}" for i, a in enumerate(arrays))
     out = fn(*ours)
     expected = (torch_fn or fn)(*theirs)
     expected_value = expected.detach().numpy()
     assert out.shape == tuple(expected.shape), (
-        f"output shape: tinygrad_lr {tuple(out.shape)}, PyTorch {tuple(expected.shape)}"
+        f"output shape: tinygrad_lr {tuple(out.shape)}, PyTorch {tuple(expected.shape)} ({case})"
     )
     assert out.dtype == expected_value.dtype, (
-        f"output dtype: tinygrad_lr {out.dtype}, PyTorch {expected_value.dtype}"
+        f"output dtype: tinygrad_lr {out.dtype}, PyTorch {expected_value.dtype} ({case})"
     )
-    assert_close(out.array, expected_value, "output value", rtol, atol)
+    assert_close(out.array, expected_value, f"output value ({case})", rtol, atol)
 
     if out.requires_grad and expected.requires_grad:
         upstream = rng.standard_normal(out.shape)
@@ -99,7 +101,8 @@ def check_op(
                 continue
             got = np.zeros(a.shape) if a.grad is None else a.grad.array
             want = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
-            assert_close(got, want, f"gradient of input {i}", rtol, atol)
+            what = f"gradient of input {i} (x{i}, shape {a.array.shape}; {case})"
+            assert_close(got, want, what, rtol, atol)
     else:
         assert out.requires_grad == expected.requires_grad, (
             f"requires_grad of the output: tinygrad_lr {out.requires_grad}, "
