@@ -80,12 +80,12 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_requires_grad",
+        "_version_counter",
         "array",
         "grad",
         "grad_fn",
         "name",
         "retains_grad",
-        "version",
     )
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
     # the names the backward rules compute with when a backward is recorded (create_graph):
@@ -112,7 +112,7 @@ class Tensor:
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
         self._requires_grad = False
         self.retains_grad = False  # backward fills .grad of leaves, and of these (retain_grad)
-        self.version = VersionCounter()  # bumped by every change in place
+        self._version_counter: VersionCounter | None = None  # see `version`
         self.requires_grad = requires_grad
 
     @staticmethod
@@ -134,15 +134,25 @@ class Tensor:
         out.array = data if type(data) is np.ndarray else np.asarray(data)
         out.grad, out.name, out.grad_fn = None, None, grad_fn
         out._requires_grad, out.retains_grad = grad_fn is not None, False
-        out.version = VersionCounter() if version is None else version
+        out._version_counter = version
         return out
+
+    @property
+    def version(self) -> VersionCounter:
+        """The counter of this tensor's in-place changes, shared with its views. Made on first
+        use: most tensors (an op's output, a constant) are never changed in place, and each
+        object the graph keeps alive costs the garbage collector time."""
+        if self._version_counter is None:
+            self._version_counter = VersionCounter()
+        return self._version_counter
 
     @property
     def _version(self) -> int:
         """How many times this tensor (or a view of the same memory) was changed in place, as
         PyTorch's `Tensor._version`. Writes into `.array` or through `.data` are not counted (in
         PyTorch, changes through `.data` are not either): use the in-place methods."""
-        return self.version.value
+        counter = self._version_counter
+        return 0 if counter is None else counter.value
 
     # --- attributes, as in PyTorch -------------------------------------------------------------
     @property
@@ -347,13 +357,7 @@ class Tensor:
 
     def _binary(self, op: type[Op], other: Any, reverse: bool = False) -> Tensor:
         a, b = self._operands(other, reverse)
-        try:
-            return op.apply(a, b)
-        except ValueError as error:
-            if isinstance(error, ShapeError):
-                raise
-            _check_broadcast(op.__name__, a.array.shape, b.array.shape)
-            raise
+        return _apply_binary(op, a, b)
 
     def __add__(self, other: Any) -> Tensor:
         return self._binary(ops.Add, other)
@@ -376,8 +380,8 @@ class Tensor:
     def __truediv__(self, other: Any) -> Tensor:
         a, b = self._operands(other)
         if not is_floating(a.dtype):  # true division of integers gives floats, as in PyTorch
-            return a.float()._binary(ops.Div, b.float())
-        return a._binary(ops.Div, b)
+            a, b = a.float(), b.float()
+        return _apply_binary(ops.Div, a, b)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         b, a = self._operands(other)
@@ -390,7 +394,7 @@ class Tensor:
                 "integers to negative integer powers are not allowed: convert the base to "
                 "float first, for example x.float() ** -1"
             )
-        return a._binary(ops.Pow, b)
+        return _apply_binary(ops.Pow, a, b)
 
     def __rpow__(self, other: Any) -> Tensor:
         b, a = self._operands(other)
@@ -645,13 +649,14 @@ class Tensor:
         return autograd.labelled(out, "LogSoftmaxBackward0")
 
     def _shifted(self, dim: int) -> Tensor:
-        """x − max(x) along `dim`, the max detached: it changes nothing mathematically (it
-        cancels) but keeps exp from overflowing, and its gradient would be exactly zero. An empty
-        tensor has no max and nothing to shift (PyTorch returns an empty result)."""
+        """x − max(x) along `dim`: it changes nothing mathematically (it cancels) but keeps exp
+        from overflowing. The max is taken of the detached values, so it is not recorded (its
+        gradient would be exactly zero) and keeps nothing for a backward. An empty tensor has
+        no max and nothing to shift (PyTorch returns an empty result)."""
         x = self._floating()
         if x.numel() == 0:
             return x
-        return x - x.amax(dim=dim, keepdim=True).detach()
+        return x - x.detach().amax(dim=dim, keepdim=True)
 
     # --- dtype conversions ---------------------------------------------------------------------
     def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
@@ -1204,6 +1209,17 @@ def _as_index(index: Any) -> Any:
             f"tensors used as indices must hold integers or bools, this one holds {index.dtype}"
         )
     return index
+
+
+def _apply_binary(op: type[Op], a: Tensor, b: Tensor) -> Tensor:
+    """`op` on two tensors already of the result dtype; a broadcasting error names both shapes."""
+    try:
+        return op.apply(a, b)
+    except ValueError as error:
+        if isinstance(error, ShapeError):
+            raise
+        _check_broadcast(op.__name__, a.array.shape, b.array.shape)
+        raise
 
 
 def _check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> None:

@@ -14,7 +14,8 @@ from .xp import Arrays
 
 # The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
 # what it uses of a tensor is `array`, `grad`, `grad_fn`, `requires_grad`, `retains_grad`,
-# `version` (its VersionCounter) and `Tensor.wrap`, which makes a new tensor around an array.
+# `version` (its VersionCounter), `_version` (its value) and `Tensor.wrap`, which makes a new
+# tensor around an array.
 Tensor = Any
 
 
@@ -51,15 +52,27 @@ class Context:
     drops all of it, so the graph's memory is freed as soon as the output is.
 
     `saved_versions` notes, for every saved array that is an input's (or the output's) values,
-    that tensor's version when it was saved: `check_versions` compares them before backward.
+    which tensor it is and its version when it was saved: `check_versions` compares them before
+    backward.
     """
+
+    # Fixed slots make a context cheaper to create; `__dict__` keeps room for what an op adds.
+    __slots__ = (
+        "__dict__",
+        "needs_input_grad",
+        "op",
+        "parents",
+        "released",
+        "saved_tensors",
+        "saved_versions",
+    )  # fmt: skip
 
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.parents = parents
-        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.needs_input_grad = tuple([p.requires_grad for p in parents])
         self.saved_tensors: tuple[Any, ...] = ()
-        self.saved_versions: list[tuple[VersionCounter, int, int]] = []
+        self.saved_versions: tuple[tuple[int, int], ...] = ()
         self.released = False
 
     # the namespace the backward rule computes with: NumPy (`Arrays`) in a plain backward, the
@@ -70,28 +83,33 @@ class Context:
         self.saved_tensors = arrays
 
     def note_versions(self, output: Tensor) -> None:
-        """Remember the version of each tensor whose values were saved: (counter, its value
-        now, which: the input's position, or -1 for the op's own output)."""
+        """Remember the version of each tensor whose values were saved: (which: the input's
+        position, or -1 for the op's own output; its version now)."""
+        noted = []
         for array in self.saved_tensors:
+            if array is None:
+                continue
             for i, t in enumerate(self.parents):
                 if array is t.array:
-                    self.saved_versions.append((t.version, t.version.value, i))
+                    noted.append((i, t._version))
             if array is output.array:
-                self.saved_versions.append((output.version, output.version.value, -1))
+                noted.append((-1, output._version))
+        self.saved_versions = tuple(noted)
 
     def check_versions(self, output: Tensor) -> None:
         """Raise GraphError if a saved tensor was changed in place since the forward pass: the
         rule would compute the gradient from values the forward pass never saw."""
-        for counter, then, which in self.saved_versions:
-            if counter.value != then:
-                t = output if which < 0 else self.parents[which]
+        for which, then in self.saved_versions:
+            t = output if which < 0 else self.parents[which]
+            now = t._version
+            if now != then:
                 what = "its output" if which < 0 else f"its input {which}"
                 name = f" ({t.name})" if t.name else ""
                 raise GraphError(
                     f"backward through {self.name}: one of the tensors it saved for the "
                     f"gradient, {what}{name} of shape {tuple(t.shape)} ({t.array.dtype}), was "
                     "changed in "
-                    f"place after the forward pass: it is at version {counter.value}, {self.name} "
+                    f"place after the forward pass: it is at version {now}, {self.name} "
                     f"saved it at version {then}. The gradient would be computed from values "
                     "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
                     "load_state_dict() and the like: make them after backward(), or run the "
@@ -114,10 +132,9 @@ class Context:
 
     def release(self) -> None:
         """Forget the inputs and saved arrays; a later backward through this op is an error."""
-        op = self.op
         self.__dict__.clear()
-        self.op, self.parents, self.needs_input_grad = op, (), ()
-        self.saved_tensors, self.saved_versions, self.released = (), [], True
+        self.parents = self.needs_input_grad = self.saved_tensors = self.saved_versions = ()
+        self.released = True
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward{' (released)' if self.released else ''}>"
@@ -158,7 +175,8 @@ class Op:
         out = cls.forward(ctx, *[t.array for t in inputs], **params)
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result: an array, please
             scalar, out = out, np.asarray(out)  # (and the same array where the op saved it)
-            ctx.saved_tensors = tuple(out if a is scalar else a for a in ctx.saved_tensors)
+            if ctx.saved_tensors:
+                ctx.saved_tensors = tuple(out if a is scalar else a for a in ctx.saved_tensors)
         record = recording.enabled and any(ctx.needs_input_grad)
         view = cls.returns_view and np.may_share_memory(out, first.array)
         result = first.wrap(out, ctx if record else None, first.version if view else None)
@@ -269,8 +287,10 @@ class Function:
         # `out` stays what ctx saved (no cycle through the graph); the recorded result shares
         # its memory and version counter, so a change to either is seen at backward
         result = out.wrap(out.array, ctx, out.version)
+        noted = []
         for t in ctx.saved_tensors:
             which = next((i for i, p in enumerate(tensors) if p is t), -1 if t is out else None)
             if which is not None:
-                ctx.saved_versions.append((t.version, t.version.value, which))
+                noted.append((which, t._version))
+        ctx.saved_versions = tuple(noted)
         return result

@@ -21,6 +21,37 @@ import numpy as np
 _erf = np.vectorize(math.erf, otypes=[np.float64])  # NumPy has no erf; math.erf, elementwise
 
 
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def sum_over(x: np.ndarray, axis: int | tuple[int, ...], keepdims: bool = False) -> np.ndarray:
+    """x summed over `axis`. Over the last axis alone, for float32 and float64, as a product
+    with a vector of ones: NumPy's reduction along a short last axis pays for every row (10 µs
+    for 700 rows of 2), BLAS sums each row along contiguous memory (1 µs)."""
+    last = x.ndim - 1
+    if last > 0 and axis in (last, (last,), -1, (-1,)) and x.dtype in _BLAS_FLOATS:
+        total = x @ np.ones(x.shape[-1], dtype=x.dtype)
+        return total[..., None] if keepdims else total
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def max_over_last(x: np.ndarray) -> np.ndarray:
+    """x.max(axis=-1, keepdims=True). For many rows of a few columns, elementwise maxima of the
+    columns, one block of rows at a time: NumPy's reduction along a short last axis pays for
+    every row (25 µs for 700 rows of 2, 3 µs this way), and a block stays in the cache while
+    its columns are read one after the other."""
+    rows, columns = x.shape if x.ndim == 2 else (0, 0)
+    if not 1 < columns <= 16 or rows < 8 * columns:
+        return x.max(axis=-1, keepdims=True)
+    out = np.empty((rows, 1), dtype=x.dtype)
+    for start in range(0, rows, 4096):
+        block, best = x[start : start + 4096], out[start : start + 4096, 0]
+        np.copyto(best, block[:, 0])
+        for j in range(1, columns):
+            np.maximum(best, block[:, j], out=best)
+    return out
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x), from e^(−|x|) so that no exp overflows: for x < 0, σ(x) = eˣ / (1 + eˣ)."""
     e = np.exp(-np.abs(x))
@@ -62,9 +93,7 @@ class Arrays:
     )
     flip, split, zeros_like = np.flip, np.split, np.zeros_like
 
-    @staticmethod
-    def sum(x: np.ndarray, axis: int | tuple[int, ...], keepdims: bool = False) -> np.ndarray:
-        return x.sum(axis=axis, keepdims=keepdims)
+    sum = staticmethod(sum_over)
 
     @staticmethod
     def cumsum(x: np.ndarray, axis: int) -> np.ndarray:

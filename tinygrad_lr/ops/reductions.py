@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Context, Op
+from ..autograd.xp import max_over_last, sum_over
 
 
 def _expand_reduced(g: np.ndarray, ctx: Context) -> np.ndarray:
@@ -26,7 +27,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
         ctx.axes, ctx.keepdim, ctx.shape = axes, keepdim, x.shape
-        return x.sum(axis=axes, keepdims=keepdim)
+        return sum_over(x, axes, keepdim)
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
@@ -44,9 +45,10 @@ class Max(Op):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
-        z = x.max(axis=axes, keepdims=True)
+        z = max_over_last(x) if axes == (x.ndim - 1,) else x.max(axis=axes, keepdims=True)
         ctx.axes, ctx.keepdim = axes, keepdim
-        ctx.save_for_backward(x == z)
+        if ctx.needs_input_grad[0]:  # the mask of maxima only when a backward will use it
+            ctx.save_for_backward(x == z)
         return z if keepdim else np.squeeze(z, axis=axes)
 
     @staticmethod
