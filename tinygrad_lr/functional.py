@@ -236,15 +236,19 @@ def nll_loss(
             "dim last and flatten the others first"
         )
     y = class_indices(target, input)
-    picked = input[np.arange(len(y)), y] if input.ndim == 2 else input[y]
+    # input[rows, y], the indices already checked: the Index op itself, not `input[...]` again
+    index = (np.arange(len(y)), y) if input.ndim == 2 else y
+    picked = ops.Index.apply(input, index=index)
     w = class_weights(weight, input)
     if w is None:
         losses = -picked
-        total_weight: Tensor | int = y.size
-    else:
+        total_weight: Tensor | float = y.size
+    elif w.requires_grad:  # weights being learned: their gradient flows back through w[y]
         w_y = w[y]
-        losses = -picked * w_y
-        total_weight = w_y.sum()
+        losses, total_weight = -picked * w_y, w_y.sum()
+    else:  # weights as data, the usual case: picked and summed on arrays, nothing to record
+        w_y = w.array[y]
+        losses, total_weight = -picked * Tensor.wrap(w_y), float(w_y.sum())
     if reduction == "none":
         return losses
     if reduction == "sum":

@@ -64,17 +64,27 @@ class Adam(Optimizer):
                 p *= 1 - group["lr"] * group["weight_decay"]
             else:
                 grad = grad + group["weight_decay"] * p
-        m += (1 - beta1) * (grad - m)  # = β₁·m + (1 − β₁)·g, written as PyTorch's lerp
+        # Every step below writes into m, v, p or one scratch array, as PyTorch's Adam updates
+        # in place: no new array per operation (for a large layer, fresh memory every step).
+        scratch = np.subtract(grad, m)
+        scratch *= 1 - beta1
+        m += scratch  # = β₁·m + (1 − β₁)·g, written as PyTorch's lerp
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
         v *= beta2
-        v += (1 - beta2) * (grad * grad)
+        v += scratch
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         # Python floats, so a float32 model stays in float32 (a NumPy float64 would upcast).
         step_size = group["lr"] / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-        denom = np.sqrt(v) / bias_correction2_sqrt + group["eps"]
-        p -= step_size * (m / denom)
+        denom = np.sqrt(v, out=scratch)
+        denom /= bias_correction2_sqrt
+        denom += group["eps"]  # denom = √v̂ / √(1 − β₂ᵗ) + eps
+        update = np.divide(m, denom, out=scratch)
+        update *= step_size
+        p -= update
 
 
 class AdamW(Adam):
