@@ -139,44 +139,20 @@ def jvp(
 ) -> tuple[Any, Any]:
     """(func(inputs), J v): the Jacobian-vector product, `v` with the inputs' shapes.
 
-    By the double-backward trick: u ↦ uᵀJ is linear in u, and its gradient with respect to u,
-    taken with `v` as the upstream gradient, is J v. So: a recorded backward from zeros u, then
-    a backward through that.
+    By the double-backward trick (`_double_backward`), without forming J.
     """
     _, xs = _as_tuple(inputs, "input", "jvp")
     vs = _check_v(v, xs, "input", "jvp")
     xs = _prepare(xs, create_graph)
     out_tuple, outs = _outputs(func, xs, "jvp")
-    us = tuple(o.wrap(np.zeros_like(o.array)).requires_grad_(True) for o in outs)
-    used = [i for i, o in enumerate(outs) if o.requires_grad]
-    results: tuple[Any, ...] = (None,) * len(outs)
-    if used:
-        g = grad(
-            [outs[i] for i in used],
-            xs,
-            [us[i] for i in used],
-            create_graph=True,
-            allow_unused=True,
-        )
-        if strict and any(gi is None for gi in g):
-            i = next(i for i, gi in enumerate(g) if gi is None)
+    results, uj = _double_backward(outs, xs, vs, create_graph)
+    if strict and any(o.requires_grad for o in outs):
+        unused = [i for i, g in enumerate(uj) if g is None]
+        if unused:
             raise GraphError(
-                f"jvp (strict=True): the output is independent of input {i}; pass "
+                f"jvp (strict=True): the output is independent of input {unused[0]}; pass "
                 "strict=False to get zeros for it"
             )
-        pairs = [(gi, vi) for gi, vi in zip(g, vs, strict=True) if gi is not None]
-        if pairs and any(gi.requires_grad for gi, _ in pairs):
-            pairs = [(gi, vi) for gi, vi in pairs if gi.requires_grad]
-            jv = grad(
-                [gi for gi, _ in pairs],
-                [us[i] for i in used],
-                [vi for _, vi in pairs],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-            results = tuple(jv[used.index(i)] if i in used else None for i in range(len(outs)))
-        elif strict:
-            raise GraphError("jvp (strict=True): the outputs do not depend on the inputs")
     results = _fill(results, outs, strict, "jvp")
     out = outs if out_tuple else outs[0]
     return _finish(out, create_graph), _finish(results if out_tuple else results[0], create_graph)
@@ -323,33 +299,44 @@ def hvp(
     """(func(inputs), H v): a Hessian-vector product, without forming H.
 
     H is symmetric for a function with continuous second derivatives, so H v = (vᵀ H)ᵀ and
-    `vhp` would do; as in PyTorch, this does not rely on it: uᵀH is recorded as a function of
-    zeros u, and its gradient with respect to u, with v as the upstream gradient, is H v.
+    `vhp` would do; as in PyTorch, this does not rely on it: H is the Jacobian of the
+    gradient, and H v comes from the double-backward trick (`_double_backward`).
     """
     in_tuple, xs = _as_tuple(inputs, "input", "hvp")
     vs = _check_v(v, xs, "input", "hvp")
     xs = _prepare(xs, create_graph)
     out = _scalar_output(func, "hvp")(*xs)
     g = _first_gradient(out, xs, strict, "hvp")
-    result: tuple[Any, ...] = (None,) * len(xs)
-    keep = [i for i, gi in enumerate(g) if gi is not None and gi.requires_grad]
-    if keep:
-        us = [x.wrap(np.zeros_like(x.array)).requires_grad_(True) for x in xs]
-        uh = grad(
-            [g[i] for i in keep], xs, [us[i] for i in keep], create_graph=True, allow_unused=True
-        )
-        used = [j for j, uhj in enumerate(uh) if uhj is not None and uhj.requires_grad]
-        if used:
-            hv = grad(
-                [uh[j] for j in used],
-                [us[i] for i in keep],
-                [vs[j] for j in used],
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-            result = tuple(hv[keep.index(i)] if i in keep else None for i in range(len(xs)))
+    result, _ = _double_backward(g, xs, vs, create_graph)
     result = _fill(result, xs, strict, "hvp")
     return _finish(out, create_graph), _finish(result if in_tuple else result[0], create_graph)
+
+
+def _double_backward(
+    ys: tuple[Any, ...], xs: tuple[Tensor, ...], vs: tuple[Tensor, ...], create_graph: bool
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """J v, one per y (None where a y has no graph), for ys that are functions of xs, by the
+    double-backward trick: uᵀJ, a backward from zeros u recorded, is linear in u, and its
+    gradient with respect to u with v as the upstream gradient is J v. Also returns uᵀJ, whose
+    None entries are the inputs no y depends on (for `strict`)."""
+    used = [i for i, y in enumerate(ys) if y is not None and y.requires_grad]
+    products: list[Any] = [None] * len(ys)
+    if not used:
+        return tuple(products), (None,) * len(xs)
+    us = [ys[i].wrap(np.zeros_like(ys[i].array)).requires_grad_(True) for i in used]
+    uj = grad([ys[i] for i in used], xs, us, create_graph=True, allow_unused=True)
+    pairs = [(g, v) for g, v in zip(uj, vs, strict=True) if g is not None and g.requires_grad]
+    if pairs:
+        jv = grad(
+            [g for g, _ in pairs],
+            us,
+            [v for _, v in pairs],
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+        for k, i in enumerate(used):
+            products[i] = jv[k]
+    return tuple(products), uj
 
 
 def _first_gradient(out: Tensor, xs: tuple[Tensor, ...], strict: bool, name: str) -> tuple:
