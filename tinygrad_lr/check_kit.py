@@ -217,7 +217,8 @@ class _Case:
             xs = [tensor(a, requires_grad=w) for a, w in zip(values, wants)]
             out = kit["fn"](*xs)
             grads = autograd.grad(out, [xs[i] for i in picked], tensor(v), allow_unused=True)
-            return [np.zeros(a.shape) if g is None else g.array for g, a in zip(grads, values)]
+            shapes = [values[i].shape for i in picked]
+            return [np.zeros(n) if g is None else g.array for g, n in zip(grads, shapes)]
 
         def projected(values: list[np.ndarray]) -> float:
             return float(sum(np.sum(u * g) for u, g in zip([us[i] for i in picked], first(values))))
@@ -237,6 +238,24 @@ class _Case:
         except Exception as error:
             self.fail("error in the second-order backward", _error_text(error), error=error)
             return
+        # the recorded backward runs the rules on tensors: its first derivative must be the
+        # plain backward's, or a term that does not depend on x would go unseen below
+        plain = first(arrays)
+        for k, i in enumerate(picked):
+            recorded = np.zeros(arrays[i].shape) if grads[k] is None else grads[k].array
+            bad = ~np.isfinite(recorded) | _first_bad(
+                recorded, plain[k], self.tol.rtol, self.tol.atol
+            )
+            if bad.any():
+                where = tuple(int(j) for j in np.argwhere(bad)[0])
+                self.fail(
+                    f"recorded first derivative of input {i} ({kit['names'][i]})",
+                    "backward(create_graph=True) gives another first derivative than the plain "
+                    f"backward, first at element {where}: the rule differs on tensors",
+                    element=where,
+                    values={"recorded": float(recorded[where]), "plain": float(plain[k][where])},
+                )
+                return
         reference = None
         if torch is not None:
             ts = [torch.tensor(a, requires_grad=bool(w)) for a, w in zip(arrays, wants)]

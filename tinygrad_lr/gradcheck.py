@@ -178,4 +178,28 @@ def gradgradcheck(
             )
         return tuple(zeros_like(x) if g is None else g for g, x in zip(grads, diff))
 
+    # the recorded backward runs the rules on tensors: it must give the plain backward's first
+    # derivative, or a wrong term that does not depend on the inputs would pass the check below
+    recorded = first_derivative(*tensors, *vs)
+    with enable_grad():
+        outs = _as_outputs(fn(*tensors))
+        pairs = [(o, g) for o, g in zip(outs, vs) if o.requires_grad]
+        diff = [tensors[i] for i in wanted]
+        plain = (
+            grad([o for o, _ in pairs], diff, [g.array for _, g in pairs], allow_unused=True)
+            if pairs
+            else (None,) * len(diff)
+        )
+    for i, r, p in zip(wanted, recorded, plain):
+        expected = np.zeros(r.array.shape) if p is None else p.array
+        bad = np.abs(r.array - expected) > atol + rtol * np.abs(expected)
+        if bad.any() or not np.isfinite(r.array).all():
+            if not raise_exception:
+                return False
+            where = tuple(int(k) for k in np.argwhere(bad | ~np.isfinite(r.array))[0])
+            raise GradcheckError(
+                f"gradgradcheck failed for input {i} (shape {tuple(r.shape)}): the recorded "
+                f"backward (create_graph=True) gives another first derivative than the plain "
+                f"one at element {where}: recorded {r.array[where]!r}, plain {expected[where]!r}"
+            )
     return gradcheck(first_derivative, [*tensors, *vs], eps, atol, rtol, seed, raise_exception)

@@ -270,6 +270,13 @@ class Tensor:
         )
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self.requires_grad and autograd.mode.recording.in_recorded_rule:
+            raise GraphError(
+                "a NumPy function was given a tensor that needs a gradient inside a backward "
+                "rule being recorded (create_graph=True): it would return a plain array and "
+                "silently cut the graph. Write the rule with ctx.xp.<name> (NumPy's names, on "
+                "tensors too) or tensor methods"
+            )
         if dtype is None:
             return self.array.copy() if copy else self.array
         return self.array.astype(dtype, copy=bool(copy))

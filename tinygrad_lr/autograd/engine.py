@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import GraphError, ShapeError
 from .graph import Context, Tensor
-from .mode import set_grad_enabled
+from .mode import recording, set_grad_enabled
 from .xp import Arrays
 
 
@@ -161,9 +161,11 @@ def _recorded_rule(ctx: Context, node: Tensor, g: Tensor, xp: Any) -> Any:
     if saved:
         ctx.saved_tensors = _saved_as_tensors(ctx, node)
     ctx.xp = xp
+    outer, recording.in_recorded_rule = recording.in_recorded_rule, True
     try:
         return ctx.op.backward(ctx, g)
     finally:
+        recording.in_recorded_rule = outer
         ctx.saved_tensors = saved
         del ctx.xp
 
@@ -205,6 +207,10 @@ def _run(
     """`backward`'s loop; `xp` is the tensor namespace when the backward is recorded, else None."""
     roots = [(root, grad), *more_roots]
     order = topological_order(*[r for r, _ in roots])
+    reaches = None
+    if capture is not None:  # grad(): only the ops between the outputs and the inputs asked for
+        reaches = _leading_to(order, capture)
+        order = [node for node in order if id(node) in reaches]
     grads: dict[int, Any] = {}
     for r, g in roots:
         grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
@@ -220,6 +226,8 @@ def _run(
             accumulate_grad(node, g)
         if ctx is None:
             continue
+        if reaches is not None and not any(id(p) in reaches for p in ctx.parents):
+            continue  # a captured input with nothing asked for below it
         if ctx.saved_versions:
             ctx.check_versions(node)
         recorded = xp is not None
@@ -250,6 +258,19 @@ def _run(
             tracer.record(node, g, sent)
         if not retain_graph:
             ctx.release()
+
+
+def _leading_to(order: list[Tensor], wanted: dict[int, Any]) -> set[int]:
+    """The ids of the tensors of `order` from which a `wanted` one can be reached (itself
+    included). `grad()` runs the rule of an op only when one of its inputs is among them: the
+    graph below the inputs asked for is neither walked nor released, as in PyTorch (and an op
+    there whose rule cannot be recorded does not matter)."""
+    reaches: set[int] = set()
+    for node in reversed(order):  # inputs before the ops that use them
+        ctx = node.grad_fn
+        if id(node) in wanted or (ctx is not None and any(id(p) in reaches for p in ctx.parents)):
+            reaches.add(id(node))
+    return reaches
 
 
 def grad(

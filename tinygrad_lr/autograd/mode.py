@@ -16,6 +16,9 @@ class _GradMode(threading.local):
     leaves the others recording."""
 
     enabled = True
+    # True while a backward rule runs on tensors (create_graph): turning a tensor that needs a
+    # gradient into a NumPy array there would silently cut the new graph, so it is an error
+    in_recorded_rule = False
 
 
 recording = _GradMode()  # the engine reads `recording.enabled` before recording an op

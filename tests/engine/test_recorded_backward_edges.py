@@ -1,0 +1,79 @@
+"""Edges of the recorded backward found in review: grad() stops at the inputs asked for, long
+sums keep NumPy's accuracy, a rule that differs on tensors is caught, and a NumPy call that
+would cut the recorded graph is an error."""
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_lr as tg
+from tinygrad_lr.autograd.xp import Arrays
+from tinygrad_lr.check_kit import check_op_kit
+from tinygrad_lr.errors import GradcheckError, GraphError
+from tinygrad_lr.gradcheck import gradgradcheck
+
+
+def test_grad_runs_only_the_ops_between_the_outputs_and_the_inputs_asked_for():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x.prod()  # Prod's rule cannot be recorded, but nothing below h is asked for
+    (g,) = tg.autograd.grad(h**3, h, create_graph=True)
+    xt = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    ht = xt.prod()
+    (gt,) = torch.autograd.grad(ht**3, ht, create_graph=True)
+    assert g.item() == gt.item() and g.requires_grad
+
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x.exp()
+    tg.autograd.grad((h * h).sum(), h)  # the graph below h is neither walked nor released
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0, 3.0]))
+
+
+def test_a_long_float32_sum_over_the_last_axis_keeps_numpys_accuracy():
+    x = np.full((2, 10**6), 0.1, np.float32)
+    ours = tg.tensor(x).sum(dim=-1).numpy()
+    np.testing.assert_array_equal(ours, x.sum(axis=-1))
+    assert ours[0] == tg.tensor(x[:1]).sum().item()
+
+
+class SinRecordedWrong(tg.Op):
+    """sin, whose rule adds g when it runs on tensors: right first order, wrong recorded."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        grad = g * ctx.xp.cos(x)
+        return grad if ctx.xp is Arrays else grad + g
+
+
+def test_a_rule_that_differs_on_tensors_fails_the_kit_and_gradgradcheck():
+    report = check_op_kit(SinRecordedWrong.apply, 1, torch_fn=torch.sin, second_order=True)
+    assert not report.passed
+    assert "recorded first derivative of input 0" in str(report)
+    with pytest.raises(GradcheckError, match="recorded backward"):
+        gradgradcheck(SinRecordedWrong.apply, [np.random.default_rng(0).standard_normal(3)])
+
+
+class HalfReluSquared(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x.relu() * 0.5
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.where(x > 0, x, 0.0)  # NumPy on a tensor: fine on arrays, cuts a graph
+
+
+def test_a_numpy_call_inside_a_recorded_rule_is_an_error_not_a_cut_graph():
+    x = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (g,) = tg.autograd.grad(HalfReluSquared.apply(x).sum(), x)  # first order: allowed
+    np.testing.assert_array_equal(g.numpy(), [1.0, 0.0, 3.0])
+    with pytest.raises(GraphError, match=r"ctx\.xp"):
+        tg.autograd.grad(HalfReluSquared.apply(x).sum(), x, create_graph=True)
