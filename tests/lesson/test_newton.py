@@ -119,3 +119,20 @@ def test_the_lesson_prints_part_3_and_fails_when_a_check_fails(tmp_path, capsys,
     )
     assert report.run("synthetic", SEED, 0.1, 5, tmp_path) == 1
     assert "FAILED: disagrees" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 1234, 2024])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_newton_reaches_the_optimum_on_other_data_without_stalling(seed, weighted):
+    """On other draws of the offline data too: few steps, full steps at the end, scikit-learn's
+    probabilities (a stall at the loss's rounding level once made the table run to 50 steps)."""
+    p = pipeline.prepare(data.make_tumors(seed=seed), seed)
+    cw = p.class_weights if weighted else None
+    theta, history = newton.newton(p.X_train, p.y_train, lesson_start(p), cw)
+    assert len(history) <= 20
+    assert history[-1].gradient_norm < 1e-9
+    assert all(h.step_size == 1 for h in history[:-1] if h.gradient_norm < 1e-3)
+    ours = newton.probabilities(theta, p.X_train, 2)
+    np.testing.assert_allclose(
+        ours, newton.sklearn_probabilities(p.X_train, p.y_train, cw), rtol=0, atol=1e-6
+    )

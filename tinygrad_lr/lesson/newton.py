@@ -45,6 +45,10 @@ from .train import torch_or_none
 # Newton stops when the gradient's norm is below this (float64: about the rounding of the loss)
 GRADIENT_TOLERANCE = 1e-12
 MAX_STEPS = 50
+# below this gradient norm Newton takes full steps (the quadratic regime; see `newton`)
+LINE_SEARCH_BELOW = 1e-6
+# a gradient norm below this that no longer goes down is the rounding of the gradient itself
+ROUNDING_FLOOR = 1e-9
 # singular values of H below this fraction of the largest are the flat directions (exactly
 # zero on paper, ~1e-17 relative after rounding)
 PINV_RCOND = 1e-10
@@ -109,26 +113,29 @@ def newton(
     max_steps: int = MAX_STEPS,
 ) -> tuple[np.ndarray, list[NewtonStep]]:
     """Newton's method from θ₀: each step takes ∇L and H by autograd (tinygrad_lr), then
-    θ ← θ − t·H⁺∇L. t = 1 (the pure Newton step) unless that would raise the loss, where it is
-    halved until it does not (far from the optimum a quadratic model can overshoot; close to
-    it the full step is taken, and the gradient's norm then roughly squares at every step).
-    Stops when the gradient's norm is below GRADIENT_TOLERANCE."""
+    θ ← θ − t·H⁺∇L. Far from the optimum (|∇L| > LINE_SEARCH_BELOW) a quadratic model can
+    overshoot, so t is halved while the full step would raise the loss; closer, the pure step
+    (t = 1) is taken, and the gradient's norm then roughly squares at every step. (There the
+    loss changes by less than its own rounding, so comparing losses would only add noise.)
+    Stops when the gradient's norm is below GRADIENT_TOLERANCE, or when, already tiny, it stops
+    going down: the float64 rounding of the gradient itself."""
     loss = loss_function(X, y, class_weight)
     theta = np.array(theta0, dtype=np.float64)
-    history = []
+    history: list[NewtonStep] = []
     for step in range(max_steps + 1):
         t = tg.tensor(theta, requires_grad=True)
         value = loss(t)
         (g,) = tg.autograd.grad(value, t)
         g = g.numpy()
         norm = float(np.linalg.norm(g))
-        if step == max_steps or norm < GRADIENT_TOLERANCE:
+        at_rounding = bool(history) and norm < ROUNDING_FLOOR and norm >= history[-1].gradient_norm
+        if step == max_steps or norm < GRADIENT_TOLERANCE or at_rounding:
             history.append(NewtonStep(step, float(value), norm, 0.0))
             break
         H = hessian(loss, tg.tensor(theta)).numpy()
         direction = np.linalg.pinv(H, rcond=PINV_RCOND, hermitian=True) @ g
         size = 1.0
-        while size > 1e-8:
+        while norm > LINE_SEARCH_BELOW and size > 1e-8:
             with tg.no_grad():
                 if float(loss(tg.tensor(theta - size * direction))) <= float(value):
                     break
