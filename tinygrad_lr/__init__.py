@@ -58,12 +58,16 @@ from .errors import (
 )
 from .functions import *  # noqa: F403 - exp, sigmoid, max, matmul, ...: PyTorch's function forms
 from .functions import __all__ as _function_names
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .random import Generator, initial_seed, manual_seed
 from .serialization import load, save
 from .tensor import Tensor, result_type, tensor
 
 from_numpy = Tensor.from_numpy
+
+# as in PyTorch, also reachable as autograd.gradcheck and autograd.gradgradcheck (the autograd
+# package cannot import them itself: they build tensors, and tensors are built on autograd)
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
 # The dtypes, under PyTorch's names.
 float32 = float = _np.dtype(_np.float32)
@@ -110,6 +114,7 @@ __all__ = [
     "functional",
     "fused",
     "gradcheck",
+    "gradgradcheck",
     "initial_seed",
     "int",
     "int8",

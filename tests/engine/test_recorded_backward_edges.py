@@ -77,3 +77,10 @@ def test_a_numpy_call_inside_a_recorded_rule_is_an_error_not_a_cut_graph():
     np.testing.assert_array_equal(g.numpy(), [1.0, 0.0, 3.0])
     with pytest.raises(GraphError, match=r"ctx\.xp"):
         tg.autograd.grad(HalfReluSquared.apply(x).sum(), x, create_graph=True)
+
+
+def test_gradgradcheck_is_reachable_where_pytorch_has_it():
+    x = tg.tensor([0.3, -0.2], dtype=tg.float64, requires_grad=True)
+    assert tg.gradgradcheck(lambda t: (t.tanh() * t).sum(), [x])
+    assert tg.autograd.gradgradcheck is tg.gradgradcheck
+    assert tg.autograd.gradcheck is tg.gradcheck
