@@ -1174,14 +1174,14 @@ for part, theta_star, class_weight, stopped in (
 ):
     ours = newton.probabilities(theta_star, X_train, NUM_CLASSES)
     sklearn = newton.sklearn_probabilities(X_train, y_train, class_weight)
-    optimum = newton.mean_cross_entropy(ours, y_train, class_weight)
+    optimum = reference.loss(ours, y_train, class_weight)
     there = newton.probabilities(newton.pack(*stopped).astype(np.float64), X_train, NUM_CLASSES)
     print(
         f"part {part}: optimum loss {optimum:.10f}; scikit-learn's probabilities within "
         f"{largest_difference(ours, sklearn):.1e}, its loss within "
-        f"{abs(optimum - newton.mean_cross_entropy(sklearn, y_train, class_weight)):.1e}; "
+        f"{abs(optimum - reference.loss(sklearn, y_train, class_weight)):.1e}; "
         f"the lesson's epochs stopped at loss "
-        f"{newton.mean_cross_entropy(there, y_train, class_weight):.4f}, probabilities up to "
+        f"{reference.loss(there, y_train, class_weight):.4f}, probabilities up to "
         f"{largest_difference(there, ours):.2f} from the optimum's"
     )
 

@@ -36,10 +36,10 @@ from typing import Any
 import numpy as np
 
 import tinygrad_lr as tg
-import tinygrad_lr.nn.functional as F
 from tinygrad_lr.autograd.functional import hessian
 from tinygrad_lr.compare import largest_difference, within
 
+from . import reference
 from .train import torch_or_none
 
 # Newton stops when the gradient's norm is below this (float64: about the rounding of the loss)
@@ -64,19 +64,27 @@ def unpack(theta: np.ndarray, num_classes: int) -> tuple[np.ndarray, np.ndarray]
     return Wb[:, :-1], Wb[:, -1]
 
 
-def loss_function(X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None) -> Any:
-    """The lesson's loss as a function of θ alone, in float64, made of tinygrad_lr's ops (so
-    autograd can take its gradient and its Hessian)."""
-    x = tg.tensor(np.asarray(X, dtype=np.float64))
-    target = tg.tensor(np.asarray(y, dtype=np.int64))
-    weight = None if class_weight is None else tg.tensor(np.asarray(class_weight, np.float64))
+def loss_function(
+    X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None, lib: Any = tg
+) -> Any:
+    """The lesson's loss as a function of θ alone, in float64, made of `lib`'s ops (tinygrad_lr,
+    or torch: the same lines), so that autograd can take its gradient and its Hessian."""
+    F = lib.nn.functional
+    x = lib.tensor(np.asarray(X, dtype=np.float64))
+    target = lib.tensor(np.asarray(y, dtype=np.int64))
+    weight = None if class_weight is None else lib.tensor(np.asarray(class_weight, np.float64))
     num_classes = int(y.max()) + 1 if class_weight is None else len(class_weight)
 
-    def loss(theta: tg.Tensor) -> tg.Tensor:
+    def loss(theta: Any) -> Any:
         Wb = theta.reshape(num_classes, -1)
         return F.cross_entropy(F.linear(x, Wb[:, :-1], Wb[:, -1]), target, weight=weight)
 
     return loss
+
+
+def probabilities(theta: np.ndarray, X: np.ndarray, num_classes: int) -> np.ndarray:
+    """The model's class probabilities at θ: the lesson's own forward pass and softmax."""
+    return reference.softmax(reference.forward(X, *unpack(theta, num_classes)))
 
 
 def closed_form_hessian(
@@ -84,12 +92,8 @@ def closed_form_hessian(
 ) -> np.ndarray:
     """H = Σₙ w[yₙ] (diag(pₙ) − pₙpₙᵀ) ⊗ x̃ₙx̃ₙᵀ / Σₙ w[yₙ], in NumPy, from the formula."""
     n = len(y)
-    w = np.ones(n) if class_weight is None else np.asarray(class_weight)[y]
-    C = theta.size // (X.shape[1] + 1)
-    W, b = unpack(theta, C)
-    z = X @ W.T + b
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
+    w = reference.row_weights(y, class_weight, np.float64)
+    p = probabilities(theta, X, theta.size // (X.shape[1] + 1))
     x1 = np.concatenate([X, np.ones((n, 1))], axis=1)
     H = np.zeros((theta.size, theta.size))
     for wn, pn, xn in zip(w, p, x1, strict=True):
@@ -145,20 +149,6 @@ def newton(
     return theta, history
 
 
-def probabilities(theta: np.ndarray, X: np.ndarray, num_classes: int) -> np.ndarray:
-    W, b = unpack(theta, num_classes)
-    z = X @ W.T + b
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def mean_cross_entropy(
-    probs: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None = None
-) -> float:
-    w = np.ones(len(y)) if class_weight is None else np.asarray(class_weight)[y]
-    return float(-(w * np.log(probs[np.arange(len(y)), y])).sum() / w.sum())
-
-
 def sklearn_probabilities(
     X: np.ndarray, y: np.ndarray, class_weight: np.ndarray | None
 ) -> np.ndarray:
@@ -196,13 +186,23 @@ class Solved:
     stopped_probability_gap: float  # their probabilities against the optimum's
 
     @property
-    def agrees(self) -> bool:
-        return (
-            within(self.hessian_gap, HESSIAN_AGREEMENT)
-            and (self.torch_gap is None or within(self.torch_gap, HESSIAN_AGREEMENT))
-            and within(self.sklearn_probability_gap, PROBABILITY_AGREEMENT)
-            and within(self.sklearn_loss_gap, LOSS_AGREEMENT)
+    def hessian_agrees(self) -> bool:
+        return within(self.hessian_gap, HESSIAN_AGREEMENT)
+
+    @property
+    def torch_agrees(self) -> bool:
+        """True also when PyTorch is absent (nothing to compare)."""
+        return self.torch_gap is None or within(self.torch_gap, HESSIAN_AGREEMENT)
+
+    @property
+    def sklearn_agrees(self) -> bool:
+        return within(self.sklearn_probability_gap, PROBABILITY_AGREEMENT) and within(
+            self.sklearn_loss_gap, LOSS_AGREEMENT
         )
+
+    @property
+    def agrees(self) -> bool:
+        return self.hessian_agrees and self.torch_agrees and self.sklearn_agrees
 
 
 def solve(
@@ -221,7 +221,7 @@ def solve(
     C = theta.size // (X.shape[1] + 1)
     ours = probabilities(theta, X, C)
     sklearn = sklearn_probabilities(X, y, class_weight)
-    loss = mean_cross_entropy(ours, y, class_weight)
+    loss = reference.loss(ours, y, class_weight)
     there = probabilities(pack(*(np.asarray(a, np.float64) for a in stopped)), X, C)
     return Solved(
         hessian_gap=largest_difference(H, closed_form_hessian(theta0, X, y, class_weight)),
@@ -230,8 +230,8 @@ def solve(
         theta=theta,
         loss=loss,
         sklearn_probability_gap=largest_difference(ours, sklearn),
-        sklearn_loss_gap=abs(loss - mean_cross_entropy(sklearn, y, class_weight)),
-        stopped_loss=mean_cross_entropy(there, y, class_weight),
+        sklearn_loss_gap=abs(loss - reference.loss(sklearn, y, class_weight)),
+        stopped_loss=reference.loss(there, y, class_weight),
         stopped_probability_gap=largest_difference(there, ours),
     )
 
@@ -244,14 +244,5 @@ def torch_hessian(
     torch = torch_or_none()
     if torch is None:
         return None
-    x, target = torch.tensor(X), torch.tensor(y)
-    weight = None if class_weight is None else torch.tensor(np.asarray(class_weight, np.float64))
-    C = theta.size // (X.shape[1] + 1)
-
-    def loss(t: Any) -> Any:
-        Wb = t.reshape(C, -1)
-        return torch.nn.functional.cross_entropy(
-            x @ Wb[:, :-1].T + Wb[:, -1], target, weight=weight
-        )
-
+    loss = loss_function(X, y, class_weight, lib=torch)
     return torch.autograd.functional.hessian(loss, torch.tensor(theta)).numpy()

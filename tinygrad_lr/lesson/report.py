@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
-from tinygrad_lr.compare import largest_difference, within
+from tinygrad_lr.compare import largest_difference
 
 from . import data, newton, pipeline, plots, train
 from .data import Prepared
@@ -213,22 +213,18 @@ def newton_report(solved: list[newton.Solved]) -> str:
     for name, s in zip(names, solved):
         line = (
             f"Hessian of {name} at the start (autograd: a backward of a recorded backward) "
-            + (
-                "equals"
-                if within(s.hessian_gap, newton.HESSIAN_AGREEMENT)
-                else "FAILED: differs from"
-            )
+            + ("equals" if s.hessian_agrees else "FAILED: differs from")
             + f" the closed form, largest difference {s.hessian_gap:.1e}"
         )
         if s.torch_gap is None:
             line += "; PyTorch is not installed, so its Hessian is not compared"
         else:
-            same = within(s.torch_gap, newton.HESSIAN_AGREEMENT)
-            line += f"; {'equals' if same else 'FAILED: differs from'} PyTorch's, {s.torch_gap:.1e}"
+            same = "equals" if s.torch_agrees else "FAILED: differs from"
+            line += f"; {same} PyTorch's, {s.torch_gap:.1e}"
         out.append(line)
     out.append(
         "Newton's steps θ ← θ − t·H⁺∇L (H⁺ the pseudo-inverse, which skips the softmax's flat "
-        "directions; t = 1 unless the loss would go up)"
+        "directions; t = 1 unless, far from the optimum, the full step would raise the loss)"
     )
     header = ["step"] + [f"part {i} {k}" for i in (1, 2) for k in ("loss", "|gradient|", "t")]
     rows = []
@@ -244,12 +240,9 @@ def newton_report(solved: list[newton.Solved]) -> str:
         rows.append(row)
     out.append(table(header, rows))
     for name, s in zip(names, solved):
-        agree = within(s.sklearn_probability_gap, newton.PROBABILITY_AGREEMENT) and within(
-            s.sklearn_loss_gap, newton.LOSS_AGREEMENT
-        )
         out.append(
             f"Optimum of {name}: loss {s.loss:.10f}. scikit-learn's LogisticRegression (no "
-            f"penalty, newton-cholesky) {'agrees' if agree else 'FAILED: disagrees'}: "
+            f"penalty, newton-cholesky) {'agrees' if s.sklearn_agrees else 'FAILED: disagrees'}: "
             f"probabilities within {s.sklearn_probability_gap:.1e}, loss within "
             f"{s.sklearn_loss_gap:.1e}. The lesson's epochs stopped at loss "
             f"{s.stopped_loss:.4f}, {s.stopped_loss - s.loss:.4f} above the optimum, with "
