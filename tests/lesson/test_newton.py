@@ -136,3 +136,19 @@ def test_newton_reaches_the_optimum_on_other_data_without_stalling(seed, weighte
     np.testing.assert_allclose(
         ours, newton.sklearn_probabilities(p.X_train, p.y_train, cw), rtol=0, atol=1e-6
     )
+
+
+def test_a_nan_from_a_recorded_rule_fails_part_3_by_name(tmp_path, capsys, monkeypatch):
+    from tinygrad_lr import ops
+    from tinygrad_lr.lesson import report
+
+    right = ops.Exp.backward
+
+    def nan_when_recorded(ctx, g):
+        result = right(ctx, g)
+        return result * float("nan") if hasattr(g, "array") else result
+
+    monkeypatch.setattr(ops.Exp, "backward", staticmethod(nan_when_recorded))
+    assert report.run("synthetic", SEED, 0.1, 5, tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: differs from the closed form, largest difference nan" in out

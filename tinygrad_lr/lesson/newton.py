@@ -137,6 +137,9 @@ def newton(
             history.append(NewtonStep(step, float(value), norm, 0.0))
             break
         H = hessian(loss, tg.tensor(theta)).numpy()
+        if not (np.isfinite(H).all() and np.isfinite(g).all()):  # a broken rule: stop here,
+            history.append(NewtonStep(step, float(value), norm, 0.0))  # the checks then fail
+            break
         direction = np.linalg.pinv(H, rcond=PINV_RCOND, hermitian=True) @ g
         size = 1.0
         while norm > LINE_SEARCH_BELOW and size > 1e-8:
