@@ -213,28 +213,32 @@ class _Case:
         us = [rng.standard_normal(a.shape) for a in arrays]
         picked = [i for i, w in enumerate(wants) if w]
 
+        def derivatives(fn, make, grad, values, recorded):
+            """(first derivatives under v, second derivatives under u) by one library: `make`
+            builds its tensors, `grad` is its autograd.grad. Second derivatives only when the
+            first were `recorded` (create_graph) and depend on the inputs; else None each."""
+            xs = [make(a, requires_grad=bool(w)) for a, w in zip(values, wants)]
+            picked_xs = [xs[i] for i in picked]
+            firsts = grad(fn(*xs), picked_xs, make(v), create_graph=recorded, allow_unused=True)
+            seconds = (None,) * len(picked)
+            if recorded:
+                total = sum(
+                    (g * make(us[i])).sum() for g, i in zip(firsts, picked) if g is not None
+                )
+                if getattr(total, "requires_grad", False):
+                    seconds = grad(total, picked_xs, allow_unused=True)
+            return firsts, seconds
+
         def first(values: list[np.ndarray]) -> list[np.ndarray]:
-            xs = [tensor(a, requires_grad=w) for a, w in zip(values, wants)]
-            out = kit["fn"](*xs)
-            grads = autograd.grad(out, [xs[i] for i in picked], tensor(v), allow_unused=True)
+            firsts, _ = derivatives(kit["fn"], tensor, autograd.grad, values, recorded=False)
             shapes = [values[i].shape for i in picked]
-            return [np.zeros(n) if g is None else g.array for g, n in zip(grads, shapes)]
+            return [np.zeros(n) if g is None else g.array for g, n in zip(firsts, shapes)]
 
         def projected(values: list[np.ndarray]) -> float:
             return float(sum(np.sum(u * g) for u, g in zip([us[i] for i in picked], first(values))))
 
-        xs = [tensor(a, requires_grad=w) for a, w in zip(arrays, wants)]
         try:
-            out = kit["fn"](*xs)
-            grads = autograd.grad(
-                out, [xs[i] for i in picked], tensor(v), create_graph=True, allow_unused=True
-            )
-            total = sum((g * tensor(us[i])).sum() for g, i in zip(grads, picked) if g is not None)
-            second = (
-                autograd.grad(total, [xs[i] for i in picked], allow_unused=True)
-                if getattr(total, "requires_grad", False)
-                else (None,) * len(picked)
-            )
+            grads, second = derivatives(kit["fn"], tensor, autograd.grad, arrays, recorded=True)
         except Exception as error:
             self.fail("error in the second-order backward", _error_text(error), error=error)
             return
@@ -258,18 +262,8 @@ class _Case:
                 return
         reference = None
         if torch is not None:
-            ts = [torch.tensor(a, requires_grad=bool(w)) for a, w in zip(arrays, wants)]
-            tout = kit["torch_fn"](*ts)
-            tgrads = torch.autograd.grad(
-                tout, [ts[i] for i in picked], torch.tensor(v), create_graph=True, allow_unused=True
-            )
-            ttotal = sum(
-                (g * torch.tensor(us[i])).sum() for g, i in zip(tgrads, picked) if g is not None
-            )
-            reference = (
-                torch.autograd.grad(ttotal, [ts[i] for i in picked], allow_unused=True)
-                if getattr(ttotal, "requires_grad", False)
-                else (None,) * len(picked)
+            _, reference = derivatives(
+                kit["torch_fn"], torch.tensor, torch.autograd.grad, arrays, recorded=True
             )
         for k, i in enumerate(picked):
             got = np.zeros(arrays[i].shape) if second[k] is None else second[k].array
