@@ -56,18 +56,18 @@ def run(data_choice: str, seed: int, out: Path, second_order: bool = False) -> i
     )
     if not second_order:
         return 0 if agree else 1
-    second = run_second_order(p, model, seed, Path(out))
+    second = run_second_order(p, model, loss, seed, Path(out))
     return 0 if agree and second == 0 else 1
 
 
-def run_second_order(p: pipeline.Prepared, model: tg.nn.Linear, seed: int, out: Path) -> int:
-    """The gradient of a gradient: the weight's gradient taken with `create_graph=True` (the
-    backward pass recorded as ops of a new graph), then the backward pass of dL/dW · v through
-    that record, which gives the Hessian-vector product H v without forming H. It is traced,
-    drawn to `out`/graph_second_order.svg, and held against the closed-form Hessian
-    (`newton.closed_form_hessian`)."""
-    x = tg.tensor(p.X_train, name="X")
-    loss = tg.nn.CrossEntropyLoss()(model(x), p.y_train)
+def run_second_order(
+    p: pipeline.Prepared, model: tg.nn.Linear, loss: tg.Tensor, seed: int, out: Path
+) -> int:
+    """The gradient of a gradient: the weight's gradient of `loss` (whose graph `run` kept)
+    taken with `create_graph=True` (the backward pass recorded as ops of a new graph), then the
+    backward pass of dL/dW · v through that record, which gives the Hessian-vector product H v
+    without forming H. It is traced, drawn to `out`/graph_second_order.svg, and held against
+    the closed-form Hessian (`newton.closed_form_hessian`)."""
     (dW,) = tg.autograd.grad(loss, model.weight, create_graph=True)  # the backward, recorded
     dW.name = "dL/dW"
     v = tg.tensor(np.random.default_rng(seed).standard_normal(tuple(model.weight.shape)), name="v")
