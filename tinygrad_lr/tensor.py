@@ -467,11 +467,7 @@ class Tensor:
     # PyTorch, only bool and integer tensors have them.
     def _bitwise(self, other: Any, combine: Any, name: str) -> Tensor:
         a, b = self._operands(other)
-        if a.array.dtype.kind not in "biu":
-            raise DtypeError(
-                f"{name} is defined for bool and integer tensors only, got {a.array.dtype} "
-                "(as in PyTorch)"
-            )
+        _check_integral(name, a.array.dtype)
         _check_broadcast(name, a.array.shape, b.array.shape)
         return Tensor.wrap(combine(a.array, b.array), None)
 
@@ -487,11 +483,7 @@ class Tensor:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __invert__(self) -> Tensor:
-        if self.array.dtype.kind not in "biu":
-            raise DtypeError(
-                f"bitwise_not (~) is defined for bool and integer tensors only, got "
-                f"{self.array.dtype} (as in PyTorch)"
-            )
+        _check_integral("bitwise_not (~)", self.array.dtype)
         return Tensor.wrap(np.invert(self.array), None)
 
     def eq(self, other: Any) -> Tensor:
@@ -1227,6 +1219,14 @@ def _apply_binary(op: type[Op], a: Tensor, b: Tensor) -> Tensor:
             raise
         _check_broadcast(op.__name__, a.array.shape, b.array.shape)
         raise
+
+
+def _check_integral(op: str, dtype: np.dtype) -> None:
+    """Bitwise ops are for bool and integer tensors only, as in PyTorch."""
+    if dtype.kind not in "biu":
+        raise DtypeError(
+            f"{op} is defined for bool and integer tensors only, got {dtype} (as in PyTorch)"
+        )
 
 
 def _check_broadcast(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> None:

@@ -84,3 +84,16 @@ def test_gradgradcheck_is_reachable_where_pytorch_has_it():
     assert tg.gradgradcheck(lambda t: (t.tanh() * t).sum(), [x])
     assert tg.autograd.gradgradcheck is tg.gradgradcheck
     assert tg.autograd.gradcheck is tg.gradcheck
+
+
+def test_bitwise_ops_follow_pytorch_on_bool_and_integer_tensors_and_refuse_floats():
+    a, b = np.array([True, False, True]), np.array([True, True, False])
+    ours, theirs = tg.tensor(a), torch.tensor(a)
+    for op in (lambda x, y: x & y, lambda x, y: x | y, lambda x, y: x ^ y):
+        np.testing.assert_array_equal(op(ours, tg.tensor(b)).numpy(), op(theirs, torch.tensor(b)))
+    np.testing.assert_array_equal((~tg.tensor([1, 2])).numpy(), (~torch.tensor([1, 2])).numpy())
+    for op in (lambda x: x & x, lambda x: ~x):
+        with pytest.raises((TypeError, NotImplementedError)):  # PyTorch: one each
+            op(torch.tensor([1.0]))
+        with pytest.raises(tg.DtypeError, match="bool and integer tensors only"):
+            op(tg.tensor([1.0]))
