@@ -347,7 +347,7 @@ class Tensor:
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
         if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common case, fast
-            other = Tensor.wrap(np.asarray(other, dtype=self.array.dtype), None)
+            other = _constant(other, self.array.dtype)
             return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
             other = Tensor.wrap(as_array(other))
@@ -363,7 +363,11 @@ class Tensor:
         return (b, a) if reverse else (a, b)
 
     def _binary(self, op: type[Op], other: Any, reverse: bool = False) -> Tensor:
-        a, b = self._operands(other, reverse)
+        if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common case, fast
+            constant = _constant(other, self.array.dtype)
+            a, b = (constant, self) if reverse else (self, constant)
+        else:
+            a, b = self._operands(other, reverse)
         return _apply_binary(op, a, b)
 
     def __add__(self, other: Any) -> Tensor:
@@ -1208,6 +1212,29 @@ def _as_index(index: Any) -> Any:
             f"tensors used as indices must hold integers or bools, this one holds {index.dtype}"
         )
     return index
+
+
+_CONSTANTS: dict[tuple, Tensor] = {}
+
+
+def _constant(number: float | int, dtype: np.dtype) -> Tensor:
+    """A Python number in an expression with a float tensor, as a 0-d tensor of its dtype.
+
+    Equal numbers of one dtype share one read-only tensor: a loop of `y = y * 1.0001` keeps one
+    constant alive with its graph, not one per op (each object a graph keeps is one more for
+    the garbage collector to visit). -0.0 and 0.0 are equal in Python but not as factors, so a
+    zero's sign is part of the key. At most a few hundred are kept; past that, a new one each
+    time.
+    """
+    key = (number, dtype) if number else (number, dtype, str(number))
+    found = _CONSTANTS.get(key)
+    if found is None:
+        array = np.asarray(number, dtype=dtype)
+        array.flags.writeable = False
+        found = Tensor.wrap(array, None)
+        if len(_CONSTANTS) < 512:
+            _CONSTANTS[key] = found
+    return found
 
 
 def _apply_binary(op: type[Op], a: Tensor, b: Tensor) -> Tensor:

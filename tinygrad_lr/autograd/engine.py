@@ -82,7 +82,7 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
             )
         stack.append((node, True))
         for parent in ctx.parents:
-            if parent.requires_grad and id(parent) not in visited:
+            if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
     return order
@@ -234,9 +234,9 @@ def _run(
         input_grads = _recorded_rule(ctx, node, g, xp) if recorded else ctx.op.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
-        sent = []
+        sent = [] if tracers else None  # what each input received, for a visual.trace
         for parent, pg in zip(ctx.parents, input_grads, strict=True):
-            if pg is None or not parent.requires_grad:
+            if pg is None or not parent._requires_grad:
                 continue
             data = parent.array
             if xp is None:
@@ -253,7 +253,8 @@ def _run(
                     pg = xp.astype(pg, data.dtype)
             key = id(parent)
             grads[key] = grads[key] + pg if key in grads else pg
-            sent.append((parent, pg))
+            if sent is not None:
+                sent.append((parent, pg))
         for tracer in tracers:  # visual.trace: a learner watching the chain rule run
             tracer.record(node, g, sent)
         if not retain_graph:

@@ -43,6 +43,21 @@ class VersionCounter:
 # ---------------------------------------------------------------------------------------------
 # Recording an op
 # ---------------------------------------------------------------------------------------------
+_SHARED: dict[tuple, tuple] = {}
+
+
+def shared(flags: tuple) -> tuple:
+    """One tuple object for all equal small tuples of flags or numbers (`(True, False)`), kept
+    as long as the graph is: fewer objects for the garbage collector to visit. At most a few
+    hundred are kept (versions grow while a model trains); past that, `flags` as it is."""
+    found = _SHARED.get(flags)
+    if found is None:
+        if len(_SHARED) >= 512:
+            return flags
+        found = _SHARED[flags] = flags
+    return found
+
+
 class Context:
     """What one applied op remembers for its backward, like PyTorch's `ctx`.
 
@@ -70,9 +85,9 @@ class Context:
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.parents = parents
-        self.needs_input_grad = tuple([p.requires_grad for p in parents])
+        self.needs_input_grad = shared(tuple([p._requires_grad for p in parents]))
         self.saved_tensors: tuple[Any, ...] = ()
-        self.saved_versions: tuple[tuple[int, int], ...] = ()
+        self.saved_versions: tuple[int, ...] = ()
         self.released = False
 
     # the namespace the backward rule computes with: NumPy (`Arrays`) in a plain backward, the
@@ -83,23 +98,26 @@ class Context:
         self.saved_tensors = arrays
 
     def note_versions(self, output: Tensor) -> None:
-        """Remember the version of each tensor whose values were saved: (which: the input's
-        position, or -1 for the op's own output; its version now)."""
-        noted = []
+        """Remember the version of each tensor whose values were saved, as pairs of numbers
+        in one flat tuple: which tensor (the input's position, or -1 for the op's own output)
+        and its version now."""
+        noted: list[int] = []
         for array in self.saved_tensors:
             if array is None:
                 continue
             for i, t in enumerate(self.parents):
                 if array is t.array:
-                    noted.append((i, t._version))
+                    noted += (i, t._version)
             if array is output.array:
-                noted.append((-1, output._version))
-        self.saved_versions = tuple(noted)
+                noted += (-1, output._version)
+        self.saved_versions = shared(tuple(noted))
 
     def check_versions(self, output: Tensor) -> None:
         """Raise GraphError if a saved tensor was changed in place since the forward pass: the
         rule would compute the gradient from values the forward pass never saw."""
-        for which, then in self.saved_versions:
+        noted = self.saved_versions
+        for k in range(0, len(noted), 2):
+            which, then = noted[k], noted[k + 1]
             t = output if which < 0 else self.parents[which]
             now = t._version
             if now != then:
@@ -171,16 +189,20 @@ class Op:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors; record it when grad mode is on and any input requires grad."""
         ctx = Context(cls, inputs)
-        first = inputs[0]
         out = cls.forward(ctx, *[t.array for t in inputs], **params)
         if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result: an array, please
-            scalar, out = out, np.asarray(out)  # (and the same array where the op saved it)
-            if ctx.saved_tensors:
-                ctx.saved_tensors = tuple(out if a is scalar else a for a in ctx.saved_tensors)
-        record = recording.enabled and any(ctx.needs_input_grad)
+            scalar, out = out, np.asarray(out)
+            saved = ctx.saved_tensors
+            for a in saved:  # (and the same array where the op saved it)
+                if a is scalar:
+                    ctx.saved_tensors = tuple([out if s is scalar else s for s in saved])
+                    break
+        first = inputs[0]
         view = cls.returns_view and np.may_share_memory(out, first.array)
-        result = first.wrap(out, ctx if record else None, first.version if view else None)
-        if record and ctx.saved_tensors:
+        if not (True in ctx.needs_input_grad and recording.enabled):
+            return first.wrap(out, None, first.version if view else None)
+        result = first.wrap(out, ctx, first.version if view else None)
+        if ctx.saved_tensors:
             ctx.note_versions(result)
         return result
 
@@ -287,10 +309,10 @@ class Function:
         # `out` stays what ctx saved (no cycle through the graph); the recorded result shares
         # its memory and version counter, so a change to either is seen at backward
         result = out.wrap(out.array, ctx, out.version)
-        noted = []
+        noted: list[int] = []
         for t in ctx.saved_tensors:
             which = next((i for i, p in enumerate(tensors) if p is t), -1 if t is out else None)
             if which is not None:
-                noted.append((which, t._version))
+                noted += (which, t._version)
         ctx.saved_versions = tuple(noted)
         return result
