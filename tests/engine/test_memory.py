@@ -51,3 +51,59 @@ def test_ten_thousand_steps_with_the_garbage_collector_off_do_not_grow_memory():
         gc.enable()
     assert grown < 1024, f"resident memory grew by {grown} KiB over {STEPS} steps"
     assert unreachable == 0, f"{unreachable} objects were left in reference cycles"
+
+
+def _tracked_objects_per_op(make_chain, ops: int) -> float:
+    """How many objects the garbage collector tracks per recorded op while the graph lives."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        keep = make_chain(ops)
+        gc.collect()  # untracks the tuples that hold only arrays, numbers or None
+        added = len(gc.get_objects()) - before
+        del keep
+    finally:
+        gc.enable()
+    return added / ops
+
+
+def test_a_recorded_op_costs_the_garbage_collector_three_objects():
+    # its output tensor, its Context and the tuple of its inputs; a Python number operand is a
+    # constant shared by every op that uses the same number, not one more tensor per op
+    def chain(ops):
+        x = tg.tensor(1.0, requires_grad=True)
+        y = x
+        for _ in range(ops // 2):
+            y = y * 1.0001 + 0.5
+        return x, y
+
+    assert _tracked_objects_per_op(chain, 2000) <= 3.01
+
+
+def test_python_numbers_become_one_shared_read_only_constant_per_value_and_dtype():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    first, second = (x * 3.0).grad_fn.parents[1], (x + 3).grad_fn.parents[1]
+    assert first is second and first.dtype == np.float32 and not first.requires_grad
+    assert (x.double() * 3.0).grad_fn.parents[1].dtype == np.float64
+    with pytest.raises(ValueError, match="read-only"):
+        first.array += 1  # shared: it must never change under another graph
+
+
+@pytest.mark.parametrize("first, then", [(0.0, -0.0), (-0.0, 0.0)])
+def test_a_zeros_sign_survives_the_shared_constants(first, then):
+    # 0.0 == -0.0 in Python, but as factors they differ (PyTorch keeps the sign): a constant
+    # made for one must not be handed out for the other
+    x = tg.tensor([1.0, -1.0])
+    ones = np.float32([1.0, -1.0])
+    for zero in (first, then):
+        assert np.array_equal(np.signbit((x * zero).array), np.signbit(ones * zero))
+        assert np.array_equal(np.signbit((zero * x).array), np.signbit(zero * ones))
+
+
+def test_the_shared_constants_stay_few():
+    tensor_module = sys.modules["tinygrad_lr.tensor"]  # (the package's `tensor` is the function)
+    x = tg.tensor([1.0])
+    values = [(x * (1 + i / 7919)).item() for i in range(2000)]  # 2,000 different numbers
+    assert len(tensor_module._CONSTANTS) <= 512
+    assert values[1999] == pytest.approx(1 + 1999 / 7919)
