@@ -282,7 +282,8 @@ def class_weights(weight: Any, input: Tensor) -> Tensor | None:
     if weight is None:
         return None
     w = weight if isinstance(weight, Tensor) else tensor(weight)
-    w = w.to(input.dtype)  # class weights follow the logits' precision
+    if w.dtype != input.dtype:
+        w = w.to(input.dtype)  # class weights follow the logits' precision
     if w.shape != input.shape[-1:]:
         raise ShapeError(
             f"weight must hold one value per class, shape ({input.shape[-1]},); got "

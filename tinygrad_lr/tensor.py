@@ -346,8 +346,10 @@ class Tensor:
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
-        if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common case, fast
+        if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common cases, fast
             other = _constant(other, self.array.dtype)
+            return (other, self) if reverse else (self, other)
+        if type(other) is Tensor and other.array.dtype == self.array.dtype:
             return (other, self) if reverse else (self, other)
         if isinstance(other, np.ndarray | list | tuple):
             other = Tensor.wrap(as_array(other))
@@ -1278,7 +1280,8 @@ def _check_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
             f"second ({inner_b})"
         )
     try:
-        np.broadcast_shapes(a[:-2], b[:-2])
+        if len(a) > 2 and len(b) > 2:  # batch dims on both sides: they must broadcast
+            np.broadcast_shapes(a[:-2], b[:-2])
     except ValueError:
         raise ShapeError(
             f"matmul: shapes {a} and {b} cannot be multiplied: their batch dims {a[:-2]} and "
