@@ -884,3 +884,31 @@ def test_grad_retain_graph_defaults_to_create_graph():
     grad(y, [x, w])  # released
     with pytest.raises(GraphError, match="second time"):
         grad(y, [x, w])
+
+
+# --- x ** y where the rule has special cases: x = 0, y = 0, negative x --------------------------
+POW_EDGES = [(0.0, 0.0), (0.0, 1.0), (0.0, 2.0), (0.0, 0.5), (2.0, 0.0), (0.0, -1.0), (-1.0, 2.0)]
+
+
+def _pow_derivatives(lib: Any, x0: float, y0: float) -> np.ndarray:
+    """[dz/dx, dz/dy, and the four second derivatives] of z = x ** y at one point, float64."""
+    x = lib.tensor(x0, dtype=lib.float64, requires_grad=True)
+    y = lib.tensor(y0, dtype=lib.float64, requires_grad=True)
+    gx, gy = lib.autograd.grad(x**y, (x, y), create_graph=True)
+    second = [
+        h
+        for g in (gx, gy)
+        for h in lib.autograd.grad(g, (x, y), retain_graph=True, allow_unused=True)
+    ]
+    return np.array([float(d) if d is not None else 0.0 for d in (gx, gy, *second)])
+
+
+@pytest.mark.parametrize("x0, y0", POW_EDGES, ids=[f"{x}**{y}" for x, y in POW_EDGES])
+def test_pow_at_its_special_points_gives_pytorchs_derivatives_nan_and_inf_included(x0, y0):
+    # PyTorch computes dz/dy = g · where(x = 0 and y ≥ 0, 0, z ln x): a NaN or inf arriving
+    # there is not masked, and the product rule's 0 · ln 0 makes ∂²z/∂y² NaN at x = 0
+    ours, theirs = _pow_derivatives(tg, x0, y0), _pow_derivatives(torch, x0, y0)
+    with np.errstate(invalid="ignore"):
+        assert np.array_equal(np.isnan(ours), np.isnan(theirs)), (ours, theirs)
+        same = ~np.isnan(theirs)
+        assert np.array_equal(ours[same], theirs[same]), (ours, theirs)

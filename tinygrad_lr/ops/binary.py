@@ -85,7 +85,9 @@ class Pow(Op):
             if ctx.needs_input_grad[0]:
                 dx = xp.where(y == 0, 0.0, g * y * x ** (y - 1))
             if ctx.needs_input_grad[1]:
-                dy = xp.where((x == 0) & (y >= 0), 0.0, g * z * xp.log(x))
+                # g outside the mask, as PyTorch computes it: a NaN arriving where x = 0 stays
+                # NaN (and so does the second derivative there: 0 · ln 0 in the product rule)
+                dy = g * xp.where((x == 0) & (y >= 0), 0.0, z * xp.log(x))
         return dx, dy
 
 
