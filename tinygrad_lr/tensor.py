@@ -365,11 +365,7 @@ class Tensor:
         return (b, a) if reverse else (a, b)
 
     def _binary(self, op: type[Op], other: Any, reverse: bool = False) -> Tensor:
-        if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common case, fast
-            constant = _constant(other, self.array.dtype)
-            a, b = (constant, self) if reverse else (self, constant)
-        else:
-            a, b = self._operands(other, reverse)
+        a, b = self._operands(other, reverse)
         return _apply_binary(op, a, b)
 
     def __add__(self, other: Any) -> Tensor:
