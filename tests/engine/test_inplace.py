@@ -1,6 +1,8 @@
 """Changes in place between forward and backward: an error where PyTorch raises one, the same
 gradient where PyTorch computes one. Every tensor has a version counter, shared with its views."""
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -170,3 +172,27 @@ def test_every_optimizer_step_and_state_load_bumps_the_version():
     assert model.weight._version == 2
     model.load_state_dict(model.state_dict())
     assert model.weight._version == 3
+
+
+@pytest.mark.parametrize("flags_first", [True, False], ids=["flags first", "versions first"])
+def test_flags_stay_bools_and_versions_numbers_whichever_the_graph_met_first(
+    flags_first, monkeypatch
+):
+    # which inputs need a gradient, (False, True), and which input was saved at which version,
+    # (0, 1), are equal tuples in Python: tuples shared between ops must keep them apart
+    graph = sys.modules["tinygrad_lr.autograd.graph"]
+    monkeypatch.setattr(graph, "_SHARED_FLAGS", {})  # as a fresh process starts
+    w = tensor([1.0], requires_grad=True)
+    with tg.no_grad():
+        w.add_(1.0)  # version 1
+    data = tensor([2.0])
+    if flags_first:
+        _ = data * w  # needs_input_grad (False, True)
+    y = w.sin()  # saves its input 0 at version 1
+    assert [type(flag) for flag in (data * w).grad_fn.needs_input_grad] == [bool, bool]
+    with tg.no_grad():
+        w.add_(1.0)
+    with pytest.raises(GraphError) as ours:
+        y.sum().backward()
+    assert "its input 0 of shape" in str(ours.value)
+    assert "at version 2, Sin saved it at version 1" in str(ours.value)

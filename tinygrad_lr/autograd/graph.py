@@ -43,18 +43,18 @@ class VersionCounter:
 # ---------------------------------------------------------------------------------------------
 # Recording an op
 # ---------------------------------------------------------------------------------------------
-_SHARED: dict[tuple, tuple] = {}
+_SHARED_FLAGS: dict[tuple[bool, ...], tuple[bool, ...]] = {}
 
 
-def shared(flags: tuple) -> tuple:
-    """One tuple object for all equal small tuples of flags or numbers (`(True, False)`), kept
-    as long as the graph is: fewer objects for the garbage collector to visit. At most a few
-    hundred are kept (versions grow while a model trains); past that, `flags` as it is."""
-    found = _SHARED.get(flags)
+def shared_flags(flags: tuple[bool, ...]) -> tuple[bool, ...]:
+    """One tuple object for all equal tuples of flags (`(True, False)`), kept as long as the
+    graph is: fewer objects for the garbage collector to visit. Only for tuples of bools: equal
+    tuples of ints, (1, 0), would be handed out for them. At most a few hundred are kept."""
+    found = _SHARED_FLAGS.get(flags)
     if found is None:
-        if len(_SHARED) >= 512:
+        if len(_SHARED_FLAGS) >= 512:
             return flags
-        found = _SHARED[flags] = flags
+        found = _SHARED_FLAGS[flags] = flags
     return found
 
 
@@ -85,7 +85,7 @@ class Context:
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.parents = parents
-        self.needs_input_grad = shared(tuple([p._requires_grad for p in parents]))
+        self.needs_input_grad = shared_flags(tuple([p._requires_grad for p in parents]))
         self.saved_tensors: tuple[Any, ...] = ()
         self.saved_versions: tuple[int, ...] = ()
         self.released = False
@@ -110,7 +110,7 @@ class Context:
                     noted += (i, t._version)
             if array is output.array:
                 noted += (-1, output._version)
-        self.saved_versions = shared(tuple(noted))
+        self.saved_versions = tuple(noted)
 
     def check_versions(self, output: Tensor) -> None:
         """Raise GraphError if a saved tensor was changed in place since the forward pass: the
