@@ -346,6 +346,11 @@ class Tensor:
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:
         """Both operands as tensors of the result dtype (PyTorch's promotion, see dtypes.py)."""
+        if type(other) is int and not -(2**63) <= other < 2**64:
+            raise OverflowError(
+                f"int too big to convert: {other} is outside the 64-bit range (-2**63 to "
+                "2**64 - 1) a Python int in an expression with a tensor may take, as in PyTorch"
+            )
         if type(other) in (float, int) and self.array.dtype.kind == "f":  # the common cases, fast
             other = _constant(other, self.array.dtype)
             return (other, self) if reverse else (self, other)
@@ -1230,7 +1235,7 @@ def _constant(number: float | int, dtype: np.dtype) -> Tensor:
         array = np.asarray(number, dtype=dtype)
         array.flags.writeable = False
         found = Tensor.wrap(array, None)
-        if len(_CONSTANTS) < 512:
+        if len(_CONSTANTS) < 512 and number == number:  # (a NaN would never be found again)
             _CONSTANTS[key] = found
     return found
 

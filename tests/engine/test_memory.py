@@ -101,9 +101,21 @@ def test_a_zeros_sign_survives_the_shared_constants(first, then):
         assert np.array_equal(np.signbit((zero * x).array), np.signbit(zero * ones))
 
 
-def test_the_shared_constants_stay_few():
+def test_the_shared_constants_stay_few(monkeypatch):
     tensor_module = sys.modules["tinygrad_lr.tensor"]  # (the package's `tensor` is the function)
+    monkeypatch.setattr(tensor_module, "_CONSTANTS", {})  # as a fresh process starts
     x = tg.tensor([1.0])
     values = [(x * (1 + i / 7919)).item() for i in range(2000)]  # 2,000 different numbers
     assert len(tensor_module._CONSTANTS) <= 512
     assert values[1999] == pytest.approx(1 + 1999 / 7919)
+
+
+def test_a_nan_operand_does_not_use_up_the_shared_constants(monkeypatch):
+    tensor_module = sys.modules["tinygrad_lr.tensor"]
+    monkeypatch.setattr(tensor_module, "_CONSTANTS", {})  # as a fresh process starts
+    x = tg.tensor([1.0])
+    for _ in range(600):  # NaN never equals itself: a kept NaN could never be found again
+        assert np.isnan((x * float("nan")).item())
+    assert len(tensor_module._CONSTANTS) < 512
+    y = tg.tensor([1.0], requires_grad=True)
+    assert (y * 7.25).grad_fn.parents[1] is (y * 7.25).grad_fn.parents[1]

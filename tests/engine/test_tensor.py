@@ -472,3 +472,19 @@ def test_the_legacy_constructor_with_ints_makes_a_tensor_of_that_shape():
 def test_tensor_function_keeps_the_datas_dtype_as_torch_tensor_does():
     for data in (np.arange(3), np.zeros(2), [1.5], [1, 2], [True]):
         assert tensor(data).dtype == np.dtype(str(torch.tensor(data).dtype).split(".")[1])
+
+
+BIG_INTS = [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**40]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("number", BIG_INTS, ids=[str(n) for n in BIG_INTS])
+def test_a_python_int_beyond_64_bits_raises_overflow_error_as_in_pytorch(number, dtype):
+    def outcome(lib):
+        x = lib.ones(2, dtype=getattr(lib, dtype))
+        try:
+            return [(x * number).tolist(), (number + x).tolist(), (x == number).tolist()]
+        except OverflowError:
+            return "OverflowError"
+
+    assert outcome(tinygrad_lr) == outcome(torch)
