@@ -44,12 +44,17 @@ class VersionCounter:
 # Recording an op
 # ---------------------------------------------------------------------------------------------
 _SHARED_FLAGS: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+_FLAG_PAIRS = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
-def shared_flags(flags: tuple[bool, ...]) -> tuple[bool, ...]:
-    """One tuple object for all equal tuples of flags (`(True, False)`), kept as long as the
-    graph is: fewer objects for the garbage collector to visit. Only for tuples of bools: equal
-    tuples of ints, (1, 0), would be handed out for them. At most a few hundred are kept."""
+def needs_input_grad(parents: tuple[Tensor, ...]) -> tuple[bool, ...]:
+    """Which of `parents` require grad, as one tuple object shared by every op with the same
+    pattern (`(True, False)`): kept as long as the graph is, a tuple per op would be one more
+    object for the garbage collector to visit. For two inputs, the most common case, the tuple
+    is picked from the four there are. Past a few hundred patterns, a new tuple each time."""
+    if len(parents) == 2:
+        return _FLAG_PAIRS[parents[0]._requires_grad][parents[1]._requires_grad]
+    flags = tuple([p._requires_grad for p in parents])
     found = _SHARED_FLAGS.get(flags)
     if found is None:
         if len(_SHARED_FLAGS) >= 512:
@@ -85,7 +90,7 @@ class Context:
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.parents = parents
-        self.needs_input_grad = shared_flags(tuple([p._requires_grad for p in parents]))
+        self.needs_input_grad = needs_input_grad(parents)
         self.saved_tensors: tuple[Any, ...] = ()
         self.saved_versions: tuple[int, ...] = ()
         self.released = False
