@@ -8,7 +8,7 @@ the dtypes (NumPy's, under PyTorch's names), `nn`, `optim`, `utils.data`, `autog
 
 import numpy as _np
 
-from . import autograd, functional, fused, nn, optim, random, utils
+from . import autograd, cuda, functional, fused, nn, optim, random, utils
 from .autograd import (
     Context,
     Function,
@@ -100,6 +100,7 @@ __all__ = [
     "autograd",
     "bool",
     "cat",
+    "cuda",
     "double",
     "empty",
     "empty_like",

@@ -232,6 +232,12 @@ def DoubleTensor(data: Any) -> Tensor:  # noqa: N802
     return tensor(data, dtype=np.float64)
 
 
+# Each legacy constructor knows its dtype, as PyTorch's do: `x.type(FloatTensor)` converts.
+LongTensor.dtype = np.dtype(np.int64)  # type: ignore[attr-defined]
+FloatTensor.dtype = np.dtype(np.float32)  # type: ignore[attr-defined]
+DoubleTensor.dtype = np.dtype(np.float64)  # type: ignore[attr-defined]
+
+
 def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 

@@ -19,6 +19,19 @@ from .errors import DtypeError, ShapeError
 DEFAULT_FLOAT = np.dtype(np.float32)
 _PYTHON_SCALAR_DTYPE = {0: np.dtype(bool), 1: np.dtype(np.int64), 2: DEFAULT_FLOAT}
 
+# PyTorch's names for its CPU tensor types, which `Tensor.type()` returns and accepts.
+TYPE_NAMES = {
+    np.dtype(np.float32): "torch.FloatTensor",
+    np.dtype(np.float64): "torch.DoubleTensor",
+    np.dtype(np.float16): "torch.HalfTensor",
+    np.dtype(np.int64): "torch.LongTensor",
+    np.dtype(np.int32): "torch.IntTensor",
+    np.dtype(np.int16): "torch.ShortTensor",
+    np.dtype(np.int8): "torch.CharTensor",
+    np.dtype(np.uint8): "torch.ByteTensor",
+    np.dtype(bool): "torch.BoolTensor",
+}
+
 # How strongly an operand's dtype counts in a binary op.
 SCALAR, ZERO_DIM, DIMENSIONED = 0, 1, 2
 

@@ -17,6 +17,7 @@ from .dtypes import (
     DEFAULT_FLOAT,
     DIMENSIONED,
     SCALAR,
+    TYPE_NAMES,
     ZERO_DIM,
     as_array,
     category,
@@ -689,8 +690,19 @@ class Tensor:
             return Tensor.wrap(self.array.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
+    def type(self, dtype: Any = None) -> Any:
+        """With no argument, PyTorch's name for this tensor's type ("torch.FloatTensor");
+        otherwise this tensor in `dtype`: a dtype, such a name, or a legacy constructor
+        (`tensor.type(torch.FloatTensor)`)."""
+        if dtype is None:
+            return TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            by_name = {name: d for d, name in TYPE_NAMES.items()}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: {dtype!r}")
+            dtype = by_name[dtype]
+        legacy = getattr(dtype, "dtype", None)  # torch.FloatTensor.dtype is torch.float32
+        return self.to(legacy if isinstance(legacy, np.dtype) else dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+import tinygrad_lr as tg
 import tinygrad_lr.functional as F
 import tinygrad_lr.random as rnd
 from tinygrad_lr import GraphError, nn, no_grad, tensor
@@ -543,3 +544,49 @@ def test_nn_functional_and_functional_are_the_same_functions():
     for name in tinygrad_lr.nn.functional.__all__:
         assert getattr(tinygrad_lr.nn.functional, name) is getattr(tinygrad_lr.functional, name)
     assert nn.functional is tinygrad_lr.nn.functional
+
+
+def _hooked_outputs(L):
+    """Forward hooks on a small model, as a learner uses them to look inside: what each layer
+    saw and made, a pre-hook that changes the input, a hook that changes the output, and
+    handles that take them out again."""
+    L.manual_seed(0)
+    model = L.nn.Sequential(L.nn.Linear(2, 3), L.nn.ReLU(), L.nn.Linear(3, 1))
+    seen = []
+    handles = [
+        layer.register_forward_hook(
+            lambda module, args, out: seen.append((type(module).__name__, len(args), out.sum()))
+        )
+        for layer in model
+    ]
+    x = L.ones(4, 2)
+    first = model(x)
+    doubling = model[0].register_forward_pre_hook(lambda module, args: args[0] * 2)
+    negating = model.register_forward_hook(lambda module, args, out: -out)
+    second = model(x)
+    doubling.remove()
+    doubling.remove()  # twice does nothing
+    with negating:
+        third = model(x)
+    fourth = model(x)  # leaving the block removed the hook
+    for handle in handles:
+        handle.remove()
+    fifth = model(x)
+    return [first, second, third, fourth, fifth], seen
+
+
+def test_forward_hooks_see_change_and_leave_as_in_pytorch():
+    ours, our_seen = _hooked_outputs(tg)
+    theirs, their_seen = _hooked_outputs(torch)
+    for a, b in zip(ours, theirs):
+        assert_same_array(a, b)
+    assert len(our_seen) == len(their_seen) == 12
+    for (name, count, total), (their_name, their_count, their_total) in zip(our_seen, their_seen):
+        assert (name, count) == (their_name, their_count)
+        assert_same_array(total, their_total)
+    np.testing.assert_array_equal(ours[3].numpy(), -ours[2].numpy())
+
+
+def test_a_hook_that_is_not_callable_is_refused_when_registered():
+    with pytest.raises(TypeError, match="a hook must be callable, got int"):
+        nn.Linear(2, 2).register_forward_hook(3)

@@ -1,6 +1,9 @@
 """The top level works as `torch` for the subset tinygrad_lr has: creation functions, dtypes,
 PyTorch's dtype rules, indexing, in-place updates, `view`, `autograd.grad`."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -260,3 +263,86 @@ def test_small_corners_follow_pytorch():
     assert repr(tg.tensor([[1.0, 2.0]]).min(1)) == repr(torch.tensor([[1.0, 2.0]]).min(1))
     with pytest.raises(ShapeError, match="view:"):
         tg.zeros(2, 3).view(4)
+
+
+TYPES = (
+    lambda L: L.ones(2),
+    lambda L: L.ones(2).double(),
+    lambda L: L.ones(2).long(),
+    lambda L: L.ones(2).int(),
+    lambda L: L.ones(2).bool(),
+    lambda L: L.ones(2, dtype=L.uint8),
+)
+
+
+@pytest.mark.parametrize("make", TYPES)
+def test_type_names_and_conversions_follow_pytorch(make):
+    ours, theirs = make(tg), make(torch)
+    assert ours.type() == theirs.type()
+    for target in ("torch.LongTensor", "torch.DoubleTensor", "torch.BoolTensor"):
+        _same(ours.type(target), theirs.type(target))
+    for L, x in ((tg, ours), (torch, theirs)):
+        assert x.type(L.FloatTensor).dtype == L.float32
+        assert x.type(L.LongTensor).dtype == L.int64
+        assert x.type(L.float64).dtype == L.float64
+        with pytest.raises(ValueError, match="invalid type: 'float64'"):
+            x.type("float64")
+
+
+def test_variable_is_a_detached_tensor_sharing_data_as_in_pytorch():
+    for L in (tg, torch):
+        x = L.ones(2, requires_grad=True) * 2
+        v = L.autograd.Variable(x)
+        assert isinstance(v, L.Tensor) and isinstance(x, L.autograd.Variable)
+        assert v is not x and not v.requires_grad and v.grad_fn is None
+        v2 = L.autograd.Variable(x, requires_grad=True)
+        assert v2.requires_grad and v2.is_leaf
+        with L.no_grad():
+            v2[0] = 5.0  # the same data, not a copy
+        assert x[0].item() == 5.0
+        assert not isinstance([1.0], L.autograd.Variable)
+        with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+            L.autograd.Variable([1.0, 2.0])
+
+
+def test_cuda_is_never_available():
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+
+
+def test_torchsummary_runs_on_tinygrad_lr_as_torch_and_prints_what_it_prints_on_pytorch():
+    """torchsummary (imported by the Linear and Logistic Regression notebooks) imports `torch`
+    itself: with tinygrad_lr in its place it uses Variable, cuda, `type(torch.FloatTensor)`,
+    forward hooks and `rand`, and prints the same table, then the same next random numbers."""
+    pytest.importorskip("torchsummary")
+    script = """
+import sys
+if sys.argv[1] == "tinygrad_lr":
+    import tinygrad_lr
+    sys.modules["torch"] = tinygrad_lr
+    sys.modules["torch.nn"] = tinygrad_lr.nn
+    sys.modules["torch.autograd"] = tinygrad_lr.autograd
+import torch
+from torchsummary import summary
+
+class MLP(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(2, 100)
+        self.fc2 = torch.nn.Linear(100, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.nn.functional.relu(self.fc1(x)))
+
+torch.manual_seed(1234)
+summary(MLP(), input_size=(2,))
+summary(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU()), (2,), device="cpu")
+print(torch.rand(3))
+"""
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", script, lib], capture_output=True, text=True, check=True
+        ).stdout
+        for lib in ("tinygrad_lr", "torch")
+    ]
+    assert "Linear-2                    [-1, 3]             303" in outputs[0]
+    assert outputs[0] == outputs[1]

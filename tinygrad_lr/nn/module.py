@@ -16,6 +16,7 @@ import numpy as np
 from ..dtypes import to_numpy
 from ..errors import StateDictError
 from ..tensor import Tensor, clear_grads, tensor
+from ..utils.hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -68,7 +69,38 @@ class Module:
             p.name = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """`forward`, with the forward hooks around it (none unless registered)."""
+        pre_hooks = self.__dict__.get("_forward_pre_hooks")
+        for hook in list(pre_hooks.values()) if pre_hooks else ():
+            changed = hook(self, args)
+            if changed is not None:  # new inputs for forward
+                args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        for hook in list(hooks.values()) if hooks else ():
+            changed = hook(self, args, output)
+            if changed is not None:  # a new output
+                output = changed
+        return output
+
+    # --- hooks ---------------------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward; a value it returns (a tuple, or one
+        input) replaces the positional inputs. `.remove()` on the returned handle undoes it."""
+        return self._add_hook("_forward_pre_hooks", hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward (to look at what a layer
+        computed); a value it returns replaces the output."""
+        return self._add_hook("_forward_hooks", hook)
+
+    def _add_hook(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        hooks = self.__dict__.setdefault(kind, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     # --- adding by name ------------------------------------------------------------------------
     def add_module(self, name: str, module: Module | None) -> None:
