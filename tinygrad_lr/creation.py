@@ -90,7 +90,14 @@ def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
 def arange(
     start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """start, start + step, ... up to `end` (excluded); int64 when all are ints, else float32."""
+    """start, start + step, ... up to `end` (excluded); int64 when all are ints, else float32.
+
+    Floats are PyTorch's to the last bit on an x86-64 CPU: its kernel fills vectors of 32 bytes
+    (8 float32 or 4 float64), two at a time. Each vector starts at start + step·i, computed in
+    float64 and rounded to the dtype, and counts on from there by step; the elements after the
+    last pair of vectors are each start + step·i. All of it is in float64, with fused
+    multiply-adds. (Beyond 32,768 elements PyTorch splits the work between threads, and the
+    vectors start where each thread's share does: there we match a one-thread PyTorch.)"""
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -104,17 +111,43 @@ def arange(
         ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
         dtype = np.int64 if ints else DEFAULT_FLOAT
     count = max(int(np.ceil((end - start) / step)), 0)
-    values = start + step * np.arange(count, dtype=np.float64)
-    return _make(values.astype(dtype), requires_grad)
+    dtype = np.dtype(dtype)
+    if dtype not in _FMA:
+        values = start + step * np.arange(count, dtype=np.float64)
+        return _make(values.astype(dtype), requires_grad)
+    i = np.arange(count)
+    lanes = 32 // dtype.itemsize
+    fma = _FMA[np.dtype(np.float64)]
+    vector_start = fma(step, i - i % lanes, start).astype(dtype)
+    in_vector = fma(i % lanes, step, vector_start)
+    alone = fma(step, i, start)
+    in_pairs = i < count - count % (2 * lanes)
+    return _make(np.where(in_pairs, in_vector, alone).astype(dtype), requires_grad)
 
 
 def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """`steps` evenly spaced values from `start` to `end`, both included."""
+    """`steps` evenly spaced values from `start` to `end`, both included, PyTorch's to the last
+    bit: with step = (end − start) / (steps − 1) rounded in the dtype, the first half counts up
+    from start, start + step·i, and the second half down from end, end − step·(steps − 1 − i),
+    each a fused multiply-add (one rounding), as PyTorch's CPU kernel computes them."""
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+    dtype = _float_dtype(dtype)
+    if dtype not in _FMA:  # integers: PyTorch steps in float64, then truncates
+        return _make(np.linspace(start, end, steps).astype(dtype), requires_grad)
+    first, last = dtype.type(start), dtype.type(end)
+    step = (last - first) / dtype.type(max(steps - 1, 1))
+    i = np.arange(steps, dtype=dtype)
+    up = _FMA[dtype](step, i, first)
+    down = _FMA[dtype](-step, (steps - 1) - i, last)
+    half = steps // 2 if steps > 1 else 1  # one step: just start
+    return _make(np.where(i < half, up, down).astype(dtype), requires_grad)
+
+
+# a·b + c rounded once, in float32 and float64: the emulations in `random.py`
+_FMA = {np.dtype(np.float32): random._fma32, np.dtype(np.float64): random._fma64}
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -156,6 +189,62 @@ def randint(*args: Any, generator: Any = None, dtype: Any = None) -> Tensor:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = np.int64 if dtype is None else dtype
     return Tensor.wrap(random.randint(low, high, _shape((size,)), np.dtype(dtype), generator))
+
+
+def randint_like(t: Tensor, *bounds: int, dtype: Any = None, generator: Any = None) -> Tensor:
+    """`randint_like(t, high)` or `randint_like(t, low, high)`: integers in [low, high) in t's
+    shape and dtype, as `randint`."""
+    if len(bounds) not in (1, 2):
+        raise TypeError("randint_like(input, high) or randint_like(input, low, high)")
+    low, high = (0, *bounds) if len(bounds) == 1 else bounds
+    dtype = t.dtype if dtype is None else dtype
+    return randint(low, high, t.shape, dtype=dtype, generator=generator)
+
+
+def normal(
+    mean: Any,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Normal values, PyTorch's after `manual_seed`: `normal(mean, std, size)` with two numbers
+    is N(mean, std²) of that size; with a tensor for `mean` or `std` (or both), one value per
+    element of their broadcast shape, z · std + mean with z standard normal, each step rounded
+    in the result's dtype, as PyTorch computes it. Not recorded: where `mean` or `std` requires
+    grad, PyTorch records the draw with a zero gradient; we give a tensor without one."""
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal(mean, std, size): with two numbers, give the size")
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        values = random.normal(_shape((size,)), mean, std, _float_dtype(dtype), generator)
+        return _make(values, requires_grad)
+    if size is not None:
+        raise TypeError("normal(mean, std): with a tensor for mean or std, the size is theirs")
+    given = [x for x in (mean, std) if isinstance(x, Tensor)]
+    if not all(is_floating(x.dtype) for x in given):
+        raise NotImplementedError(
+            f"normal: mean and std must be float tensors, got {[str(x.dtype) for x in given]}"
+        )
+    out_dtype = given[0].dtype if len(given) == 1 else result_type(mean, std)
+    m = mean.array if isinstance(mean, Tensor) else mean
+    s = std.array if isinstance(std, Tensor) else std
+    if not np.all(np.asarray(s) >= 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    z = random.normal(shape, 0.0, 1.0, out_dtype, generator)
+    return Tensor.wrap(z * np.asarray(s, out_dtype) + np.asarray(m, out_dtype))
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
+    """1 with probability `input` (a float tensor of probabilities), else 0, PyTorch's numbers
+    after `manual_seed`; with a number `p`, 1 with probability p in input's shape and dtype."""
+    if p is None:
+        return input.bernoulli(generator=generator)
+    return empty_like(input).bernoulli_(p, generator=generator)
 
 
 def randperm(n: int, generator: Any = None, dtype: Any = None) -> Tensor:

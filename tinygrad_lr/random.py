@@ -178,6 +178,12 @@ def manual_seed(seed: int) -> Generator:
     return default_generator.manual_seed(seed)
 
 
+def seed() -> int:
+    """Reseed the default generator from the operating system's entropy and return the seed,
+    as `torch.seed()`."""
+    return default_generator.seed()
+
+
 def initial_seed() -> int:
     """The default generator's seed, as `torch.initial_seed()`."""
     return default_generator.initial_seed()
@@ -438,14 +444,17 @@ def normal(
     std: float = 1.0,
     dtype: npt.DTypeLike = np.float32,
     generator: Generator | None = None,
+    contiguous: bool = True,
 ) -> np.ndarray:
     """As `torch.empty(shape, dtype=dtype).normal_(mean, std)`: Box–Muller, with PyTorch's
-    two paths (blocks of 16 from 16 elements up, one float64 pair at a time below)."""
+    two paths (blocks of 16 from 16 elements up, one float64 pair at a time below). PyTorch
+    takes the blocks only for a contiguous tensor: pass `contiguous=False` for a view such as
+    a transposed one, which is filled one pair at a time whatever its size."""
     dtype, shape = _float_dtype(dtype), _shape(shape)
     if not std >= 0:
         raise ValueError(f"normal expects std >= 0, got std={std}")
     gen, n = _gen(generator), math.prod(shape)
-    if n >= 16:
+    if n >= 16 and contiguous:
         return _normal_fill(gen, n, mean, std, dtype).reshape(shape)
     return _normal_one_by_one(gen, n, mean, std).astype(dtype).reshape(shape)
 
@@ -531,9 +540,24 @@ def bernoulli(
     """
     shape = _shape(shape)
     if not 0 <= p <= 1:
-        raise ValueError(f"bernoulli expects 0 <= p <= 1, got p={p}")
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     u = _unit_uniform(_gen(generator), math.prod(shape), np.dtype(np.float64))
     return (u < p).astype(dtype).reshape(shape)
+
+
+def bernoulli_probabilities(p: np.ndarray, generator: Generator | None = None) -> np.ndarray:
+    """As `torch.bernoulli(p)` for an array of probabilities: 1 where u < p, else 0, in p's
+    dtype, u a uniform in p's own dtype (float32: from one 32-bit word; float64: from one
+    64-bit word), one per element in row order."""
+    p = np.asarray(p)
+    if p.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(
+            f"bernoulli: probabilities must be float32 or float64, got {p.dtype}"
+        )
+    if not np.all((p >= 0) & (p <= 1)):
+        raise RuntimeError("bernoulli expects all probabilities in [0, 1] (not NaN)")
+    u = _unit_uniform(_gen(generator), p.size, p.dtype).reshape(p.shape)
+    return (u < p).astype(p.dtype)
 
 
 def dropout_noise(

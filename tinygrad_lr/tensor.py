@@ -1132,8 +1132,9 @@ class Tensor:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with uniform values in [a, b), PyTorch's numbers after `manual_seed`."""
-        values = random.uniform(self.shape, a, b, self.dtype, generator)
-        return self._inplace("uniform_", values, lambda _, v: v)
+        return self._fill_random(
+            "uniform_", lambda shape: random.uniform(shape, a, b, self.dtype, generator)
+        )
 
     def random_(self, *bounds: int, generator: Any = None) -> Tensor:
         """Fill with integers drawn uniformly from [from, to): `random_(to)` or
@@ -1144,13 +1145,49 @@ class Tensor:
             low, high = bounds
         else:
             raise TypeError("random_(to) or random_(from, to): give the bounds")
-        values = random.randint(low, high, self.shape, self.dtype, generator)
-        return self._inplace("random_", values, lambda _, v: v)
+        return self._fill_random(
+            "random_", lambda shape: random.randint(low, high, shape, self.dtype, generator)
+        )
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
         """Fill with normal values, PyTorch's numbers after `manual_seed`."""
-        values = random.normal(self.shape, mean, std, self.dtype, generator)
-        return self._inplace("normal_", values, lambda _, v: v)
+        contiguous = self.array.flags.c_contiguous
+        return self._fill_random(
+            "normal_",
+            lambda shape: random.normal(shape, mean, std, self.dtype, generator, contiguous),
+        )
+
+    def bernoulli_(self, p: Any = 0.5, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability p) or 0, PyTorch's numbers after `manual_seed`: p a number
+        (the path dropout takes), or a float tensor of probabilities, one per element (it is
+        broadcast to this tensor's shape)."""
+        if not isinstance(p, Tensor):
+            return self._fill_random(
+                "bernoulli_", lambda shape: random.bernoulli(shape, p, self.dtype, generator)
+            )
+        order = _memory_order(self.array)
+        probabilities = np.broadcast_to(p.array, self.shape).transpose(order)
+        return self._fill_random(
+            "bernoulli_",
+            lambda _: random.bernoulli_probabilities(probabilities, generator).astype(self.dtype),
+        )
+
+    def bernoulli(self, generator: Any = None) -> Tensor:
+        """1 with probability self (a float tensor of probabilities), else 0: `torch.bernoulli`.
+        Not recorded: the draw has no gradient (PyTorch records it with a zero one)."""
+        return Tensor.wrap(random.bernoulli_probabilities(self.array, generator))
+
+    def _fill_random(self, name: str, draw: Any) -> Tensor:
+        """Fill in place with `draw(shape)`, the numbers laid down in the order of this tensor's
+        memory, as PyTorch's kernels walk it: a transposed view is filled column by column."""
+        order = _memory_order(self.array)
+        values = draw(tuple(self.shape[d] for d in order))
+        return self._inplace(name, np.transpose(values, np.argsort(order)), lambda _, v: v)
+
+
+def _memory_order(array: np.ndarray) -> list[int]:
+    """The array's dims from outermost to innermost in memory (largest stride first)."""
+    return sorted(range(array.ndim), key=lambda d: -abs(array.strides[d]))
 
 
 def tensor(

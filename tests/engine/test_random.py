@@ -534,7 +534,6 @@ def test_a_negative_size_is_refused():
         (lambda: rnd.uniform(3, 1.0, 0.0), "low <= high"),
         (lambda: rnd.randint(5, 5, 3), "low < high"),
         (lambda: rnd.randperm(-1), "n >= 0"),
-        (lambda: rnd.bernoulli(3, 1.5), "0 <= p <= 1"),
         (lambda: rnd.dropout_noise(3, -0.1), "between 0 and 1"),
         (lambda: rnd.fan_in_and_fan_out((5,)), "at least 2 dimensions"),
         (lambda: rnd.calculate_gain("softmax"), "Unsupported nonlinearity"),

@@ -1,0 +1,181 @@
+"""The random functions on tensors, against PyTorch after the same seed, bit for bit: in-place
+fills of views (PyTorch walks a view's memory, not its rows), `torch.bernoulli`,
+`torch.normal`, `randint_like`, the default generator's state, and the evenly spaced values
+of `linspace` and `arange` (no generator, but PyTorch's roundings).
+
+Each case also draws one more number afterwards from both, so a call that takes one word too
+many or too few fails even when its own values happen to agree.
+"""
+
+import numpy as np
+import pytest
+import torch
+from test_random import torch_bernoulli_uses_mersenne_twister  # noqa: F401 - a fixture
+
+import tinygrad_lr as tg
+
+
+def _assert_same_draws(make, seed=7):
+    """make(L) under manual_seed(seed) in both libraries: the same dtype and values, bit for
+    bit, and the same next number."""
+    torch.manual_seed(seed)
+    theirs = make(torch)
+    their_next = torch.rand(1).item()
+    tg.manual_seed(seed)
+    ours = make(tg)
+    our_next = tg.rand(1).item()
+    expected = theirs.numpy()
+    assert ours.dtype == expected.dtype
+    assert ours.shape == expected.shape
+    np.testing.assert_array_equal(ours.numpy(), expected)
+    assert our_next == their_next
+
+
+VIEWS = {
+    "transposed 4×3": lambda L, dtype: L.zeros(4, 3, dtype=dtype).T,
+    "transposed 8×4 (32 elements)": lambda L, dtype: L.zeros(8, 4, dtype=dtype).T,
+    "permuted 2×3×4": lambda L, dtype: L.zeros(2, 3, 4, dtype=dtype).permute(2, 0, 1),
+    "every other column": lambda L, dtype: L.zeros(4, 10, dtype=dtype)[:, ::2],
+    "one column of 20": lambda L, dtype: L.zeros(20, 3, dtype=dtype)[:, 1],
+    "contiguous 5×5": lambda L, dtype: L.zeros(5, 5, dtype=dtype),
+}
+FILLS = {
+    "uniform_": lambda x: x.uniform_(-1, 2),
+    "normal_": lambda x: x.normal_(0.5, 2.0),
+    "random_": lambda x: x.random_(3, 10),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fill", FILLS)
+@pytest.mark.parametrize("view", VIEWS)
+def test_a_view_is_filled_along_its_memory_as_in_pytorch(view, fill, dtype):
+    def make(L):
+        base = VIEWS[view](L, getattr(L, dtype))
+        FILLS[fill](base)
+        return base
+
+    _assert_same_draws(make)
+
+
+@pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")
+@pytest.mark.parametrize("view", VIEWS)
+def test_bernoulli_with_a_number_fills_a_view_along_its_memory(view):
+    def make(L):
+        base = VIEWS[view](L, L.float32)
+        return base.bernoulli_(0.3)
+
+    _assert_same_draws(make)
+
+
+BERNOULLI = {
+    "float32 probabilities": lambda L: L.bernoulli(L.linspace(0, 1, 40)),
+    "float64 probabilities": lambda L: L.bernoulli(L.linspace(0, 1, 40, dtype=L.float64)),
+    "transposed probabilities": lambda L: L.bernoulli(L.linspace(0, 1, 12).reshape(3, 4).T),
+    "method": lambda L: L.full((6,), 0.5).bernoulli(),
+    "in place, probabilities broadcast": lambda L: L.zeros(4, 3).bernoulli_(L.full((3,), 0.5)),
+    "in place into int64": lambda L: L.zeros(5, dtype=L.int64).bernoulli_(L.full((5,), 0.5)),
+    "in place into a transposed view": lambda L: L.zeros(3, 4).T.bernoulli_(L.rand(4, 3)),
+}
+
+
+@pytest.mark.parametrize("case", BERNOULLI)
+def test_bernoulli_with_probabilities_draws_pytorchs_numbers(case):
+    _assert_same_draws(BERNOULLI[case])
+
+
+@pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")
+def test_bernoulli_with_a_number_p_draws_pytorchs_numbers():
+    _assert_same_draws(lambda L: L.bernoulli(L.zeros(30), 0.3))
+
+
+NORMAL = {
+    "numbers and a size": lambda L: L.normal(2.0, 3.0, (20,)),
+    "numbers and a small size": lambda L: L.normal(2.0, 3.0, (5,)),
+    "float64": lambda L: L.normal(2.0, 3.0, (4, 5), dtype=L.float64),
+    "two tensors": lambda L: L.normal(L.linspace(-1, 1, 20), L.linspace(0.5, 2, 20)),
+    "two tensors broadcast": lambda L: L.normal(L.zeros(2, 1), L.ones(3)),
+    "tensor mean": lambda L: L.normal(L.linspace(-1, 1, 20), 2.0),
+    "tensor std": lambda L: L.normal(1.5, L.linspace(0.5, 2, 7)),
+    "float64 tensors": lambda L: L.normal(L.zeros(20, dtype=L.float64), L.ones(20).double()),
+}
+
+
+@pytest.mark.parametrize("case", NORMAL)
+def test_normal_draws_pytorchs_numbers(case):
+    _assert_same_draws(NORMAL[case])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda L: L.randint_like(L.zeros(3), 10),
+        lambda L: L.randint_like(L.zeros(2, 3, dtype=L.int32), 2, 10),
+    ],
+)
+def test_randint_like_draws_pytorchs_numbers(case):
+    _assert_same_draws(case)
+
+
+BAD = {
+    "a probability above 1": lambda L: L.bernoulli(L.tensor([0.5, 1.5])),
+    "a NaN probability": lambda L: L.bernoulli(L.tensor([float("nan")])),
+    "p above 1": lambda L: L.zeros(3).bernoulli_(1.5),
+    "integer probabilities": lambda L: L.bernoulli(L.tensor([1, 0])),
+    "a negative std": lambda L: L.normal(0.0, -1.0, (2,)),
+    "a negative std in a tensor": lambda L: L.normal(L.zeros(2), -L.ones(2)),
+    "integer means": lambda L: L.normal(L.zeros(2, dtype=L.int64), 1.0),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_arguments_raise_what_pytorch_raises(case):
+    for L in (torch, tg):
+        with pytest.raises((RuntimeError, NotImplementedError)) as raised:
+            BAD[case](L)
+        if L is torch:
+            expected = raised.type
+    assert raised.type is expected
+
+
+def test_the_default_generators_state_can_be_saved_and_restored():
+    tg.manual_seed(3)
+    state = tg.get_rng_state()
+    first = tg.randn(20)
+    tg.set_rng_state(state)
+    np.testing.assert_array_equal(tg.randn(20).numpy(), first.numpy())
+    chosen = tg.seed()
+    assert tg.initial_seed() == chosen and 0 <= chosen < 2**53
+
+
+def _spaced_cases(count):
+    rng = np.random.default_rng(11)
+    for i in range(count):
+        start, end = rng.uniform(-500, 500, 2)
+        if i % 3 == 0:
+            start, end = round(start), round(end)
+        yield float(start), float(end), int(rng.integers(2, 3000)), float(rng.uniform(0.01, 3))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_and_arange_round_as_pytorch_does(dtype):
+    """Random ranges, every value to the last bit: PyTorch counts linspace's second half down
+    from the end, and arange's vectors up from their own start, so `start + step * i` rounds
+    differently in a third or more of these cases."""
+    for start, end, steps, step in _spaced_cases(150):
+        for L_args in ((start, end, steps), (0.0, 1.0, steps), (end, start, steps)):
+            theirs = torch.linspace(*L_args, dtype=getattr(torch, dtype)).numpy()
+            ours = tg.linspace(*L_args, dtype=getattr(tg, dtype)).numpy()
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"linspace{L_args}")
+        low, high = min(start, end), max(start, end)
+        for L_args in ((low, high, step), (high, low, -step)):
+            theirs = torch.arange(*L_args, dtype=getattr(torch, dtype)).numpy()
+            ours = tg.arange(*L_args, dtype=getattr(tg, dtype)).numpy()
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"arange{L_args}")
+
+
+@pytest.mark.parametrize(
+    "args", [(0, 1, 0), (0, 1, 1), (3, 1, 1), (5, 5, 3), (0, 1, 2), (-1, 1, 20)]
+)
+def test_linspace_corners_follow_pytorch(args):
+    np.testing.assert_array_equal(tg.linspace(*args).numpy(), torch.linspace(*args).numpy())
