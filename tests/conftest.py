@@ -52,6 +52,26 @@ def spiral_csv() -> Path:
     return _original_data("spiral.csv", "SPIRAL_CSV")
 
 
+@pytest.fixture(scope="session")
+def torch_bernoulli_uses_mersenne_twister() -> None:
+    """Skip unless PyTorch draws `bernoulli_` with a number p (hence dropout masks) from its
+    Mersenne Twister, one 64-bit word per element, the path tinygrad_lr reproduces. On an Intel
+    CPU an MKL build of PyTorch lets MKL's own generator draw them instead. Detected by asking
+    both for the next number after the same `bernoulli_`."""
+    torch = pytest.importorskip("torch")
+    from tinygrad_lr import random
+
+    torch.manual_seed(0)
+    torch.empty(64).bernoulli_(0.5)
+    random.manual_seed(0)
+    random.bernoulli(64, 0.5)
+    if not np.array_equal(random.rand(4), torch.rand(4).numpy()):
+        pytest.skip(
+            "this PyTorch draws bernoulli_ with a number p from MKL's generator (an Intel CPU "
+            "with an MKL build); tinygrad_lr reproduces the Mersenne-Twister path only"
+        )
+
+
 @pytest.fixture
 def applied_ops(monkeypatch) -> set[str]:
     """The names of the ops applied while the test runs (every `Op.apply` is recorded)."""

@@ -431,20 +431,7 @@ def test_in_place_activation_of_a_tensor_that_requires_grad_is_refused(layer):
 # --- Dropout -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def torch_draws_bernoulli_from_the_mersenne_twister():
-    """PyTorch's dropout mask comes from its Mersenne Twister (one 64-bit word per element),
-    which tinygrad_lr.random reproduces, except on an Intel CPU with an MKL build, where MKL's
-    own generator draws it. Detect that: after the same bernoulli_, is the next number equal?"""
-    torch.manual_seed(0)
-    torch.empty(64).bernoulli_(0.5)
-    rnd.manual_seed(0)
-    rnd.bernoulli(64, 0.5)
-    if not np.array_equal(rnd.rand(4), torch.rand(4).numpy()):
-        pytest.skip("this PyTorch draws bernoulli_ from MKL (Intel CPU, MKL build)")
-
-
-@pytest.mark.usefixtures("torch_draws_bernoulli_from_the_mersenne_twister")
+@pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
 def test_dropout_after_manual_seed_is_torchs_forward_and_backward(p, dtype):
@@ -463,7 +450,7 @@ def test_dropout_after_manual_seed_is_torchs_forward_and_backward(p, dtype):
     np.testing.assert_array_equal(rnd.rand(2), torch.rand(2).numpy())  # as many words drawn
 
 
-@pytest.mark.usefixtures("torch_draws_bernoulli_from_the_mersenne_twister")
+@pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")
 def test_in_place_dropout_without_grad_is_torchs():
     x = np.random.default_rng(4).standard_normal((3, 20)).astype(np.float32)
     ours, theirs = tensor(x), torch.tensor(x)

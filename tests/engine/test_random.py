@@ -334,21 +334,6 @@ def test_a_shuffling_dataloader_draws_two_seeds_then_a_randperm():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def torch_bernoulli_uses_mersenne_twister():
-    """bernoulli_ with a scalar p takes one 64-bit word per element on the MT path; PyTorch on
-    an Intel CPU with MKL takes one 32-bit word in all and lets MKL draw the rest."""
-    theirs = torch_generator(0)
-    torch.empty(100).bernoulli_(0.5, generator=theirs)
-    ours = rnd.Generator(0)
-    ours.random64(100)
-    if torch_state(theirs)["pos"] != ours.get_state()["pos"]:
-        pytest.skip(
-            "this PyTorch draws bernoulli_ with a scalar p from MKL's generator (an Intel CPU "
-            "with an MKL build); tinygrad_lr reproduces the Mersenne-Twister path only"
-        )
-
-
 @pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("shape", [(), (17,), (40, 40)])

@@ -10,7 +10,6 @@ many or too few fails even when its own values happen to agree.
 import numpy as np
 import pytest
 import torch
-from test_random import torch_bernoulli_uses_mersenne_twister  # noqa: F401 - a fixture
 
 import tinygrad_lr as tg
 
