@@ -1,4 +1,5 @@
-"""`torch.nn.init`: fill a tensor in place with initial values, PyTorch's numbers bit for bit.
+"""`torch.nn.init`: fill a tensor in place with initial values, PyTorch's numbers bit for bit
+(`orthogonal_`'s to rounding: NumPy's QR and PyTorch's round differently).
 
 After `manual_seed(s)` here and `torch.manual_seed(s)` in PyTorch, the same calls in the same
 order fill tensors with the same values: the draws are `tinygrad_lr.random`'s `init_*`
@@ -47,6 +48,21 @@ def normal_(
     return _fill(tensor, random.init_normal(tensor.shape, mean, std, tensor.dtype, generator))
 
 
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: random.Generator | None = None,
+) -> Tensor:
+    """Fill with values from N(mean, std²) restricted to [a, b]: redrawn until they fall
+    inside, or, when [a, b] holds at most 30% of the normal, drawn from U(a, b) and accepted
+    with probability proportional to the normal's density (see `random.init_trunc_normal`)."""
+    values = random.init_trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator)
+    return _fill(tensor, values)
+
+
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with `val` (draws nothing)."""
     return _fill(tensor, random.init_constant(tensor.shape, val, tensor.dtype))
@@ -60,6 +76,19 @@ def zeros_(tensor: Tensor) -> Tensor:
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1 (draws nothing)."""
     return constant_(tensor, 1.0)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-d tensor with the identity matrix: a `Linear` weight that passes as many inputs
+    through as it can (draws nothing)."""
+    return _fill(tensor, random.init_eye(tensor.shape, tensor.dtype))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-d convolution weight with Dirac deltas: a 1 at the kernel's centre
+    for output channel g·(out / groups) + d and input channel d, so each group passes as many
+    channels through as it can (draws nothing)."""
+    return _fill(tensor, random.init_dirac(tensor.shape, groups, tensor.dtype))
 
 
 def xavier_uniform_(
@@ -109,6 +138,29 @@ def kaiming_normal_(
     return _fill(tensor, values)
 
 
+def orthogonal_(
+    tensor: Tensor, gain: float = 1.0, generator: random.Generator | None = None
+) -> Tensor:
+    """Fill with gain times a (semi-)orthogonal matrix: the Q of a QR factorisation of a
+    N(0, 1) matrix, rows the first dim and columns the others flattened. Needs at least 2 dims;
+    an empty tensor is left as it is. Agrees with PyTorch to rounding, not bit for bit (the
+    two QRs round differently); the random stream stays PyTorch's exactly."""
+    return _fill(tensor, random.init_orthogonal(tensor.shape, gain, tensor.dtype, generator))
+
+
+def sparse_(
+    tensor: Tensor,
+    sparsity: float,
+    std: float = 0.01,
+    generator: random.Generator | None = None,
+) -> Tensor:
+    """Fill a 2-d tensor from N(0, std²), then zero ⌈sparsity · rows⌉ random entries in each
+    column. As in PyTorch, those positions come from the default generator even when
+    `generator` is given."""
+    values = random.init_sparse(tensor.shape, sparsity, std, tensor.dtype, generator)
+    return _fill(tensor, values)
+
+
 def _deprecated(function: Any, old: str) -> Any:
     """PyTorch's old names without the trailing underscore, which it still accepts with a
     warning (Made With ML's notebooks use `init.xavier_normal`)."""
@@ -128,15 +180,23 @@ def _deprecated(function: Any, old: str) -> Any:
 uniform = _deprecated(uniform_, "uniform")
 normal = _deprecated(normal_, "normal")
 constant = _deprecated(constant_, "constant")
+eye = _deprecated(eye_, "eye")
+dirac = _deprecated(dirac_, "dirac")
 xavier_uniform = _deprecated(xavier_uniform_, "xavier_uniform")
 xavier_normal = _deprecated(xavier_normal_, "xavier_normal")
 kaiming_uniform = _deprecated(kaiming_uniform_, "kaiming_uniform")
 kaiming_normal = _deprecated(kaiming_normal_, "kaiming_normal")
+orthogonal = _deprecated(orthogonal_, "orthogonal")
+sparse = _deprecated(sparse_, "sparse")
 
 __all__ = [
     "calculate_gain",
     "constant",
     "constant_",
+    "dirac",
+    "dirac_",
+    "eye",
+    "eye_",
     "kaiming_normal",
     "kaiming_normal_",
     "kaiming_uniform",
@@ -144,6 +204,11 @@ __all__ = [
     "normal",
     "normal_",
     "ones_",
+    "orthogonal",
+    "orthogonal_",
+    "sparse",
+    "sparse_",
+    "trunc_normal_",
     "uniform",
     "uniform_",
     "xavier_normal",
