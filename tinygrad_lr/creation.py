@@ -147,7 +147,7 @@ def linspace(
 
 
 # a·b + c rounded once, in float32 and float64: the emulations in `random.py`
-_FMA = {np.dtype(np.float32): random._fma32, np.dtype(np.float64): random._fma64}
+_FMA = {np.dtype(np.float32): random.fma32, np.dtype(np.float64): random.fma64}
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -309,16 +309,18 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor:
     return ops.Where.apply(a.expand(shape), b.expand(shape), condition=np.broadcast_to(c, shape))
 
 
-def LongTensor(data: Any) -> Tensor:  # noqa: N802 - PyTorch's name
-    return tensor(data, dtype=np.int64)
+# The legacy constructors take data or a shape, as `Tensor` does: `LongTensor([1, 2])` holds
+# 1 and 2, `FloatTensor(2, 3)` is 2 × 3 (zeros here; PyTorch leaves the memory uninitialised).
+def LongTensor(*data: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+    return Tensor(*data, dtype=np.int64)
 
 
-def FloatTensor(data: Any) -> Tensor:  # noqa: N802
-    return tensor(data, dtype=np.float32)
+def FloatTensor(*data: Any) -> Tensor:  # noqa: N802
+    return Tensor(*data, dtype=np.float32)
 
 
-def DoubleTensor(data: Any) -> Tensor:  # noqa: N802
-    return tensor(data, dtype=np.float64)
+def DoubleTensor(*data: Any) -> Tensor:  # noqa: N802
+    return Tensor(*data, dtype=np.float64)
 
 
 # Each legacy constructor knows its dtype, as PyTorch's do: `x.type(FloatTensor)` converts.

@@ -104,7 +104,8 @@ class Tensor:
             (values,) = data
             values = values.array if isinstance(values, Tensor) else values
         elif all(isinstance(n, int | np.integer) for n in data):  # Tensor(2, 3): a shape
-            values = np.zeros(tuple(int(n) for n in data))
+            # (Tensor() is an empty one, of shape (0,), as in PyTorch)
+            values = np.zeros(tuple(int(n) for n in data) if data else (0,))
         else:
             raise TypeError(f"Tensor(): expected data or a shape of ints, got {data!r}")
         self.array: np.ndarray = as_array(values, DEFAULT_FLOAT if dtype is None else dtype)
@@ -1138,7 +1139,12 @@ class Tensor:
 
     def random_(self, *bounds: int, generator: Any = None) -> Tensor:
         """Fill with integers drawn uniformly from [from, to): `random_(to)` or
-        `random_(from, to)`, PyTorch's numbers after `manual_seed`."""
+        `random_(from, to)`, or with no bounds over every integer the dtype holds (see
+        `random.random_full`), PyTorch's numbers after `manual_seed`."""
+        if not bounds:
+            return self._fill_random(
+                "random_", lambda shape: random.random_full(shape, self.dtype, generator)
+            )
         if len(bounds) == 1:
             low, high = 0, bounds[0]
         elif len(bounds) == 2:

@@ -178,3 +178,38 @@ def test_linspace_and_arange_round_as_pytorch_does(dtype):
 )
 def test_linspace_corners_follow_pytorch(args):
     np.testing.assert_array_equal(tg.linspace(*args).numpy(), torch.linspace(*args).numpy())
+
+
+@pytest.mark.parametrize(
+    "dtype", ["int64", "int32", "int16", "int8", "uint8", "bool", "float32", "float64"]
+)
+def test_random_without_bounds_covers_the_dtypes_range_as_in_pytorch(dtype):
+    """64-bit words for int64 and float64, 32-bit ones otherwise, each reduced modulo the
+    dtype's range: a wrong word size or modulus changes every value."""
+    _assert_same_draws(lambda L: L.empty(2, 9, dtype=getattr(L, dtype)).random_())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: L.FloatTensor(3),
+        lambda L: L.DoubleTensor(2, 4),
+        lambda L: L.Tensor(),
+    ],
+)
+def test_legacy_constructors_given_a_shape_make_that_shape_as_in_pytorch(make):
+    """`FloatTensor(3)` is three numbers, not the number 3 (PyTorch leaves them uninitialised,
+    so only what a fill writes into them is compared)."""
+    _assert_same_draws(lambda L: make(L).uniform_())
+    assert make(tg).type() == make(torch).type()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda L: L.LongTensor(2, 3), lambda L: L.LongTensor([1, 2]), lambda L: L.FloatTensor([3])],
+)
+def test_legacy_constructors_given_data_or_a_shape_match_pytorch(make):
+    ours, theirs = make(tg), make(torch)
+    assert ours.shape == tuple(theirs.shape) and ours.type() == theirs.type()
+    if theirs.numel() and theirs.dim() == 1:  # data: the values too
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
