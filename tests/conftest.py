@@ -52,6 +52,25 @@ def spiral_csv() -> Path:
     return _original_data("spiral.csv", "SPIRAL_CSV")
 
 
+# Python code that puts tinygrad_lr in `torch`'s place for everything imported after it, as a
+# learner swaps the import, libraries written for PyTorch (torchsummary) included.
+SWAP_TORCH = """import sys
+import tinygrad_lr
+
+sys.modules["torch"] = tinygrad_lr
+for name in ("nn", "nn.functional", "nn.init", "optim", "autograd", "utils", "utils.data"):
+    module = tinygrad_lr
+    for part in name.split("."):
+        module = getattr(module, part)
+    sys.modules["torch." + name] = module
+"""
+
+
+@pytest.fixture(scope="session")
+def swap_torch() -> str:
+    return SWAP_TORCH
+
+
 @pytest.fixture(scope="session")
 def torch_bernoulli_uses_mersenne_twister() -> None:
     """Skip unless PyTorch draws `bernoulli_` with a number p (hence dropout masks) from its

@@ -309,18 +309,14 @@ def test_cuda_is_never_available():
     assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
 
 
-def test_torchsummary_runs_on_tinygrad_lr_as_torch_and_prints_what_it_prints_on_pytorch():
+def test_torchsummary_runs_on_tinygrad_lr_as_torch_and_prints_what_it_prints_on_pytorch(
+    swap_torch,
+):
     """torchsummary (imported by the Linear and Logistic Regression notebooks) imports `torch`
     itself: with tinygrad_lr in its place it uses Variable, cuda, `type(torch.FloatTensor)`,
     forward hooks and `rand`, and prints the same table, then the same next random numbers."""
     pytest.importorskip("torchsummary")
     script = """
-import sys
-if sys.argv[1] == "tinygrad_lr":
-    import tinygrad_lr
-    sys.modules["torch"] = tinygrad_lr
-    sys.modules["torch.nn"] = tinygrad_lr.nn
-    sys.modules["torch.autograd"] = tinygrad_lr.autograd
 import torch
 from torchsummary import summary
 
@@ -340,9 +336,9 @@ print(torch.rand(3))
 """
     outputs = [
         subprocess.run(
-            [sys.executable, "-c", script, lib], capture_output=True, text=True, check=True
+            [sys.executable, "-c", swap + script], capture_output=True, text=True, check=True
         ).stdout
-        for lib in ("tinygrad_lr", "torch")
+        for swap in (swap_torch, "")
     ]
     assert "Linear-2                    [-1, 3]             303" in outputs[0]
     assert outputs[0] == outputs[1]

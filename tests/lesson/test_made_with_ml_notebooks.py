@@ -38,16 +38,6 @@ NOTEBOOKS = {
     "07_Logistic_Regression": "tumors_csv",
     "08_Neural_Networks": "spiral_csv",
 }
-SWAP = """import sys
-import tinygrad_lr
-
-sys.modules["torch"] = tinygrad_lr
-for name in ("nn", "nn.functional", "nn.init", "optim", "autograd", "utils", "utils.data"):
-    module = tinygrad_lr
-    for part in name.split("."):
-        module = getattr(module, part)
-    sys.modules["torch." + name] = module
-"""
 ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 PYTORCH_ARRAY_WARNING = "__array__ implementation doesn't accept a copy keyword"
@@ -70,7 +60,7 @@ def folder() -> Path:
     return path
 
 
-def _printed(path: Path, csv: Path | None, swapped: bool, workdir: Path) -> list[str]:
+def _printed(path: Path, csv: Path | None, swap: str, workdir: Path) -> list[str]:
     """Each code cell's printed text (stdout, results, errors), the notebook run top to bottom
     in a fresh kernel."""
     notebook = nbformat.read(path, as_version=4)
@@ -78,8 +68,8 @@ def _printed(path: Path, csv: Path | None, swapped: bool, workdir: Path) -> list
     for cell in notebook.cells:
         if csv is not None:  # the CSV's address, replaced by the local file
             cell.source = re.sub(r'"https://[^"]+\.csv"', repr(str(csv)), cell.source)
-    if swapped:
-        notebook.cells.insert(0, nbformat.v4.new_code_cell(SWAP))
+    if swap:
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(swap))
     nbclient.NotebookClient(
         notebook,
         timeout=1200,
@@ -88,7 +78,7 @@ def _printed(path: Path, csv: Path | None, swapped: bool, workdir: Path) -> list
         resources={"metadata": {"path": str(workdir)}},
     ).execute()
     printed = []
-    for cell in notebook.cells[1:] if swapped else notebook.cells:
+    for cell in notebook.cells[1:] if swap else notebook.cells:
         text = []
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stdout":
@@ -128,14 +118,12 @@ def _differing_lines(ours: str, theirs: str) -> list[int]:
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_a_made_with_ml_notebook_prints_the_same_with_tinygrad_lr_as_torch(
-    name, folder, request, tmp_path
+    name, folder, request, tmp_path, swap_torch
 ):
     csv = request.getfixturevalue(NOTEBOOKS[name]) if NOTEBOOKS[name] else None
     path = folder / f"{name}.ipynb"
     with ThreadPoolExecutor(2) as pool:
-        theirs, ours = pool.map(
-            lambda swapped: _printed(path, csv, swapped, tmp_path), (False, True)
-        )
+        theirs, ours = pool.map(lambda swap: _printed(path, csv, swap, tmp_path), ("", swap_torch))
     assert len(ours) == len(theirs)
     drifting = [
         i for i, text in enumerate(theirs) if text.count(DRIFTING) >= 25

@@ -14,17 +14,6 @@ import sys
 
 import pytest
 
-SWAP = """
-import sys
-import tinygrad_lr
-sys.modules["torch"] = tinygrad_lr
-for name in ("nn", "nn.functional", "nn.init", "optim", "autograd", "utils", "utils.data"):
-    module = tinygrad_lr
-    for part in name.split("."):
-        module = getattr(module, part)
-    sys.modules["torch." + name] = module
-"""
-
 LESSON = """
 import numpy as np
 import torch
@@ -103,8 +92,8 @@ print(torch.rand(2))
 """
 
 
-def _run(swapped: bool) -> str:
-    script = (SWAP if swapped else "") + LESSON
+def _run(swap: str) -> str:
+    script = swap + LESSON
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
@@ -113,10 +102,10 @@ def _run(swapped: bool) -> str:
 
 
 @pytest.mark.usefixtures("torch_bernoulli_uses_mersenne_twister")  # the lesson has dropout
-def test_a_lesson_prints_the_same_with_tinygrad_lr_in_torchs_place():
+def test_a_lesson_prints_the_same_with_tinygrad_lr_in_torchs_place(swap_torch):
     pytest.importorskip("torch")
     pytest.importorskip("torchsummary")
-    theirs, ours = _run(swapped=False), _run(swapped=True)
+    theirs, ours = _run(""), _run(swap_torch)
     assert "Epoch: 25 | loss:" in theirs and "Total params: 51" in theirs
     for number, (our_line, their_line) in enumerate(
         zip(ours.splitlines(), theirs.splitlines(), strict=True), start=1
