@@ -50,6 +50,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import device
 from .errors import (
     CheckpointError,
     DimError,
@@ -64,7 +65,7 @@ from .functions import __all__ as _function_names
 from .gradcheck import gradcheck, gradgradcheck
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
-from .tensor import Tensor, result_type, tensor
+from .tensor import Size, Tensor, result_type, tensor
 
 from_numpy = Tensor.from_numpy
 
@@ -96,6 +97,7 @@ __all__ = [
     "LongTensor",
     "Op",
     "ShapeError",
+    "Size",
     "StateDictError",
     "Tensor",
     "arange",
@@ -105,6 +107,7 @@ __all__ = [
     "bool",
     "cat",
     "cuda",
+    "device",
     "double",
     "empty",
     "empty_like",

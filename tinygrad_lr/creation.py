@@ -39,6 +39,10 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
 
+# a·b + c rounded once, in float32 and float64, as PyTorch's kernels compute it (see `random`)
+_FMA = {np.dtype(np.float32): random.fma32, np.dtype(np.float64): random.fma64}
+
+
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory where it can (a NumPy array of that dtype, a tensor),
     as `torch.as_tensor`."""
@@ -112,8 +116,14 @@ def arange(
         dtype = np.int64 if ints else DEFAULT_FLOAT
     count = max(int(np.ceil((end - start) / step)), 0)
     dtype = np.dtype(dtype)
-    if dtype not in _FMA:
-        values = start + step * np.arange(count, dtype=np.float64)
+    if dtype not in _FMA:  # integers: PyTorch truncates start, end and step first
+        first, last, stride = int(start), int(end), int(step)
+        if dtype == np.int64:  # and counts in integers too
+            if stride == 0:
+                raise ValueError(f"arange: step {step} must be nonzero once made an integer")
+            span = last - first + stride - (1 if stride > 0 else -1)  # ceil, in integers
+            count = abs(span) // abs(stride) if (span > 0) == (stride > 0) else 0
+        values = first + stride * np.arange(count, dtype=np.int64)
         return _make(values.astype(dtype), requires_grad)
     i = np.arange(count)
     lanes = 32 // dtype.itemsize
@@ -135,19 +145,17 @@ def linspace(
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
     dtype = _float_dtype(dtype)
-    if dtype not in _FMA:  # integers: PyTorch steps in float64, then truncates
-        return _make(np.linspace(start, end, steps).astype(dtype), requires_grad)
-    first, last = dtype.type(start), dtype.type(end)
-    step = (last - first) / dtype.type(max(steps - 1, 1))
-    i = np.arange(steps, dtype=dtype)
-    up = _FMA[dtype](step, i, first)
-    down = _FMA[dtype](-step, (steps - 1) - i, last)
+    # integers: the ends truncated to integers first, then stepped in float64 and truncated
+    step_dtype = dtype if dtype in _FMA else np.dtype(np.float64)
+    first, last = step_dtype.type(start), step_dtype.type(end)
+    if step_dtype != dtype:
+        first, last = step_dtype.type(int(start)), step_dtype.type(int(end))
+    step = (last - first) / step_dtype.type(max(steps - 1, 1))
+    i = np.arange(steps, dtype=step_dtype)
+    up = _FMA[step_dtype](step, i, first)
+    down = _FMA[step_dtype](-step, (steps - 1) - i, last)
     half = steps // 2 if steps > 1 else 1  # one step: just start
     return _make(np.where(i < half, up, down).astype(dtype), requires_grad)
-
-
-# a·b + c rounded once, in float32 and float64: the emulations in `random.py`
-_FMA = {np.dtype(np.float32): random.fma32, np.dtype(np.float64): random.fma64}
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -169,12 +177,18 @@ def randn(
     return _make(random.randn(_shape(size), _float_dtype(dtype), generator), requires_grad)
 
 
+def _empty_like_layout(t: Tensor, dtype: Any) -> Tensor:
+    """A new tensor of t's shape laid out in memory as t is (a transposed t gives a transposed
+    result), as PyTorch's `*_like` functions make them: their random numbers follow it."""
+    return Tensor.wrap(np.zeros_like(t.array, dtype=t.dtype if dtype is None else dtype))
+
+
 def rand_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return rand(t.shape, dtype=t.dtype if dtype is None else dtype)
+    return _empty_like_layout(t, dtype).uniform_()
 
 
 def randn_like(t: Tensor, dtype: Any = None) -> Tensor:
-    return randn(t.shape, dtype=t.dtype if dtype is None else dtype)
+    return _empty_like_layout(t, dtype).normal_()
 
 
 def randint(*args: Any, generator: Any = None, dtype: Any = None) -> Tensor:
@@ -197,8 +211,9 @@ def randint_like(t: Tensor, *bounds: int, dtype: Any = None, generator: Any = No
     if len(bounds) not in (1, 2):
         raise TypeError("randint_like(input, high) or randint_like(input, low, high)")
     low, high = (0, *bounds) if len(bounds) == 1 else bounds
-    dtype = t.dtype if dtype is None else dtype
-    return randint(low, high, t.shape, dtype=dtype, generator=generator)
+    if high <= low:
+        raise ValueError(f"randint_like: high ({high}) must be greater than low ({low})")
+    return _empty_like_layout(t, dtype).random_(low, high, generator=generator)
 
 
 def normal(
@@ -229,22 +244,26 @@ def normal(
         raise NotImplementedError(
             f"normal: mean and std must be float tensors, got {[str(x.dtype) for x in given]}"
         )
-    out_dtype = given[0].dtype if len(given) == 1 else result_type(mean, std)
+    out_dtype = given[0].dtype  # mean's when it is a tensor, else std's, as in PyTorch
     m = mean.array if isinstance(mean, Tensor) else mean
     s = std.array if isinstance(std, Tensor) else std
     if not np.all(np.asarray(s) >= 0):
         raise RuntimeError("normal expects all elements of std >= 0.0")
-    shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    try:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    except ValueError:
+        raise ShapeError(
+            f"normal: mean of shape {np.shape(m)} and std of shape {np.shape(s)} do not broadcast"
+        ) from None
     z = random.normal(shape, 0.0, 1.0, out_dtype, generator)
-    return Tensor.wrap(z * np.asarray(s, out_dtype) + np.asarray(m, out_dtype))
+    scaled = (z * s).astype(out_dtype)  # PyTorch's output.mul_(std), then .add_(mean)
+    return Tensor.wrap((scaled + m).astype(out_dtype))
 
 
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
     """1 with probability `input` (a float tensor of probabilities), else 0, PyTorch's numbers
     after `manual_seed`; with a number `p`, 1 with probability p in input's shape and dtype."""
-    if p is None:
-        return input.bernoulli(generator=generator)
-    return empty_like(input).bernoulli_(p, generator=generator)
+    return input.bernoulli(p, generator=generator)
 
 
 def randperm(n: int, generator: Any = None, dtype: Any = None) -> Tensor:
@@ -309,24 +328,33 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor:
     return ops.Where.apply(a.expand(shape), b.expand(shape), condition=np.broadcast_to(c, shape))
 
 
+class _LegacyType(type):
+    """What makes `isinstance(x, FloatTensor)` ask x's dtype, as PyTorch's legacy types do."""
+
+    dtype: np.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype
+
+
 # The legacy constructors take data or a shape, as `Tensor` does: `LongTensor([1, 2])` holds
 # 1 and 2, `FloatTensor(2, 3)` is 2 × 3 (zeros here; PyTorch leaves the memory uninitialised).
-def LongTensor(*data: Any) -> Tensor:  # noqa: N802 - PyTorch's name
-    return Tensor(*data, dtype=np.int64)
+# Each knows its dtype, so `x.type(FloatTensor)` converts.
+class _LegacyTensor(metaclass=_LegacyType):
+    def __new__(cls, *data: Any) -> Tensor:  # type: ignore[misc]
+        return Tensor(*data, dtype=cls.dtype)
 
 
-def FloatTensor(*data: Any) -> Tensor:  # noqa: N802
-    return Tensor(*data, dtype=np.float32)
+class LongTensor(_LegacyTensor):
+    dtype = np.dtype(np.int64)
 
 
-def DoubleTensor(*data: Any) -> Tensor:  # noqa: N802
-    return Tensor(*data, dtype=np.float64)
+class FloatTensor(_LegacyTensor):
+    dtype = np.dtype(np.float32)
 
 
-# Each legacy constructor knows its dtype, as PyTorch's do: `x.type(FloatTensor)` converts.
-LongTensor.dtype = np.dtype(np.int64)  # type: ignore[attr-defined]
-FloatTensor.dtype = np.dtype(np.float32)  # type: ignore[attr-defined]
-DoubleTensor.dtype = np.dtype(np.float64)  # type: ignore[attr-defined]
+class DoubleTensor(_LegacyTensor):
+    dtype = np.dtype(np.float64)
 
 
 def is_tensor(obj: Any) -> bool:

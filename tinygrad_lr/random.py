@@ -205,7 +205,14 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def _gen(generator: Generator | None) -> Generator:
-    return default_generator if generator is None else generator
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(
+            f"generator= takes a tinygrad_lr Generator, got {type(generator).__name__} "
+            f"{generator!r}"
+        )
+    return generator
 
 
 def _shape(shape: Shape) -> tuple[int, ...]:
@@ -254,17 +261,28 @@ def fma64(a: Any, b: Any, c: Any) -> np.ndarray:
     """a·b + c in float64 with a single rounding (Boldo and Melquiond's emulation).
 
     Split a·b = hi + lo exactly (Veltkamp and Dekker), add c to hi exactly, add lo to that
-    error rounding to odd, then one last round-to-nearest sum. Needs finite inputs well below
-    the overflow threshold, as every value here is.
+    error rounding to odd, then one last round-to-nearest sum. The split overflows above
+    about 2**995, so a factor that large is first scaled down by 2**128 (and c with it) and
+    the result scaled back, exactly; where an input or the result is not finite, the plain
+    a·b + c is the answer (inf, −inf or NaN, as the instruction gives).
     """
     a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, c)))
-    hi = a * b
-    split_a, split_b = 134217729.0 * a, 134217729.0 * b  # 2**27 + 1
-    a_hi, b_hi = split_a - (split_a - a), split_b - (split_b - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    lo = ((a_hi * b_hi - hi) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    top, rest = _two_sum(c, hi)
-    return top + _round_to_odd(*_two_sum(rest, lo))
+    with np.errstate(over="ignore", invalid="ignore"):
+        plain = a * b + c
+        big_a, big_b = np.abs(a) > 2.0**995, np.abs(b) > 2.0**995
+        scaled = big_a | big_b
+        a = np.where(big_a, a * 2.0**-128, a)
+        b = np.where(big_b & ~big_a, b * 2.0**-128, b)
+        c = np.where(scaled, c * 2.0**-128, c)
+        hi = a * b
+        split_a, split_b = 134217729.0 * a, 134217729.0 * b  # 2**27 + 1
+        a_hi, b_hi = split_a - (split_a - a), split_b - (split_b - b)
+        a_lo, b_lo = a - a_hi, b - b_hi
+        lo = ((a_hi * b_hi - hi) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+        top, rest = _two_sum(c, hi)
+        result = top + _round_to_odd(*_two_sum(rest, lo))
+        result = np.where(scaled, result * 2.0**128, result)
+    return np.where(np.isfinite(result) & np.isfinite(plain), result, plain)
 
 
 def _libm(function: Any, x: np.ndarray) -> np.ndarray:
@@ -696,10 +714,15 @@ def init_xavier_uniform(
     dtype: npt.DTypeLike = np.float32,
     generator: Generator | None = None,
 ) -> np.ndarray:
-    """`nn.init.xavier_uniform_`: U(−a, a) with a = √3 · gain · √(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    """`nn.init.xavier_uniform_`: U(−a, a) with a = √3 · `xavier_std`."""
+    bound = math.sqrt(3.0) * xavier_std(shape, gain)
     return uniform(shape, -bound, bound, dtype, generator)
+
+
+def xavier_std(shape: Shape, gain: float = 1.0) -> float:
+    """Glorot's standard deviation for a weight of this shape: gain · √(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
 
 
 def init_xavier_normal(
@@ -708,13 +731,11 @@ def init_xavier_normal(
     dtype: npt.DTypeLike = np.float32,
     generator: Generator | None = None,
 ) -> np.ndarray:
-    """`nn.init.xavier_normal_`: N(0, std²) with std = gain · √(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal(shape, 0.0, std, dtype, generator)
+    """`nn.init.xavier_normal_`: N(0, std²) with std = `xavier_std`."""
+    return normal(shape, 0.0, xavier_std(shape, gain), dtype, generator)
 
 
-def _kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str) -> float | None:
+def kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str) -> float | None:
     """gain / √fan, or None (with PyTorch's warning) for a shape with no elements."""
     if 0 in _shape(shape):
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
@@ -733,7 +754,7 @@ def init_kaiming_uniform(
 ) -> np.ndarray:
     """`nn.init.kaiming_uniform_`: U(−bound, bound), bound = √3 · gain(nonlinearity, a) / √fan,
     fan being fan_in or fan_out as `mode` says. `nn.Linear` uses a = √5."""
-    std = _kaiming_std(shape, a, mode, nonlinearity)
+    std = kaiming_std(shape, a, mode, nonlinearity)
     if std is None:
         return np.zeros(_shape(shape), dtype)
     bound = math.sqrt(3.0) * std
@@ -749,7 +770,7 @@ def init_kaiming_normal(
     generator: Generator | None = None,
 ) -> np.ndarray:
     """`nn.init.kaiming_normal_`: N(0, std²), std = gain(nonlinearity, a) / √fan."""
-    std = _kaiming_std(shape, a, mode, nonlinearity)
+    std = kaiming_std(shape, a, mode, nonlinearity)
     if std is None:
         return np.zeros(_shape(shape), dtype)
     return normal(shape, 0.0, std, dtype, generator)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import autograd, ops, printing, random
 from .autograd import Context, Op, VersionCounter
+from .device import check_cpu, device, is_device
 from .dtypes import (
     DEFAULT_FLOAT,
     DIMENSIONED,
@@ -100,10 +101,13 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
+        if len(data) == 1 and isinstance(data[0], Size):  # Tensor(x.shape): a shape
+            data = tuple(data[0])
         if len(data) == 1 and not isinstance(data[0], int | np.integer):
             (values,) = data
             values = values.array if isinstance(values, Tensor) else values
-        elif all(isinstance(n, int | np.integer) for n in data):  # Tensor(2, 3): a shape
+        elif all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in data):
+            # Tensor(2, 3): a shape
             # (Tensor() is an empty one, of shape (0,), as in PyTorch)
             values = np.zeros(tuple(int(n) for n in data) if data else (0,))
         else:
@@ -675,11 +679,11 @@ class Tensor:
         To an integer or bool dtype it is not differentiable: the result needs no grad, as in
         PyTorch.
         """
-        for arg in args:
+        for arg in (*args, kwargs.get("device", "cpu")):
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] == "cpu":
-                continue
+            elif is_device(arg):
+                check_cpu(arg)
             else:
                 dtype = arg
         if dtype is None:
@@ -698,12 +702,19 @@ class Tensor:
         if dtype is None:
             return TYPE_NAMES[self.dtype]
         if isinstance(dtype, str):
-            by_name = {name: d for d, name in TYPE_NAMES.items()}
-            if dtype not in by_name:
+            if dtype not in _TYPES_BY_NAME:
                 raise ValueError(f"invalid type: {dtype!r}")
-            dtype = by_name[dtype]
+            return self.to(_TYPES_BY_NAME[dtype])
+        if isinstance(dtype, type) and issubclass(dtype, Tensor):
+            return self.to(DEFAULT_FLOAT)  # torch.Tensor is the float32 type
         legacy = getattr(dtype, "dtype", None)  # torch.FloatTensor.dtype is torch.float32
-        return self.to(legacy if isinstance(legacy, np.dtype) else dtype)
+        if isinstance(legacy, np.dtype):
+            dtype = legacy
+        if any(dtype is python for python in (int, float, bool, complex)) or (
+            np.dtype(dtype) not in TYPE_NAMES
+        ):
+            raise ValueError(f"invalid type: {getattr(dtype, '__name__', dtype)!r}")
+        return self.to(dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -723,6 +734,11 @@ class Tensor:
     def cpu(self) -> Tensor:
         """This tensor: tinygrad_lr runs on the CPU only."""
         return self
+
+    @property
+    def device(self) -> device:
+        """Where this tensor lives: always the CPU."""
+        return device("cpu")
 
     # --- reductions ----------------------------------------------------------------------------
     def sum(self, dim: Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
@@ -1178,9 +1194,12 @@ class Tensor:
             lambda _: random.bernoulli_probabilities(probabilities, generator).astype(self.dtype),
         )
 
-    def bernoulli(self, generator: Any = None) -> Tensor:
-        """1 with probability self (a float tensor of probabilities), else 0: `torch.bernoulli`.
-        Not recorded: the draw has no gradient (PyTorch records it with a zero one)."""
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """1 with probability self (a float tensor of probabilities), else 0: `torch.bernoulli`;
+        with a number p, 1 with probability p in this tensor's shape and dtype. Not recorded:
+        the draw has no gradient (PyTorch records it with a zero one)."""
+        if p is not None:
+            return Tensor.wrap(np.zeros_like(self.array)).bernoulli_(p, generator=generator)
         return Tensor.wrap(random.bernoulli_probabilities(self.array, generator))
 
     def _fill_random(self, name: str, draw: Any) -> Tensor:
@@ -1189,6 +1208,9 @@ class Tensor:
         order = _memory_order(self.array)
         values = draw(tuple(self.shape[d] for d in order))
         return self._inplace(name, np.transpose(values, np.argsort(order)), lambda _, v: v)
+
+
+_TYPES_BY_NAME = {name: dtype for dtype, name in TYPE_NAMES.items()}
 
 
 def _memory_order(array: np.ndarray) -> list[int]:

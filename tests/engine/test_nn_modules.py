@@ -577,3 +577,23 @@ def test_forward_hooks_see_change_and_leave_as_in_pytorch():
 def test_a_hook_that_is_not_callable_is_refused_when_registered():
     with pytest.raises(TypeError, match="a hook must be callable, got int"):
         nn.Linear(2, 2).register_forward_hook(3)
+
+
+def _scale_with_hooks(L):
+    """A module whose pre-hook returns a tuple and whose forward hook removes itself; its
+    forward takes a keyword argument. Returns the first two outputs and the hook's calls."""
+
+    class Scale(L.nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    module, calls = Scale(), []
+    module.register_forward_pre_hook(lambda m, args: (args[0] + 1,))
+    handle = module.register_forward_hook(lambda m, args, out: calls.append(handle.remove()))
+    first = module(L.ones(2), factor=3.0)
+    second = module(L.ones(2))
+    return first.tolist(), second.tolist(), len(calls)
+
+
+def test_a_pre_hook_may_return_a_tuple_and_keywords_reach_forward_untouched():
+    assert _scale_with_hooks(tg) == _scale_with_hooks(torch) == ([6.0, 6.0], [2.0, 2.0], 1)

@@ -342,3 +342,44 @@ print(torch.rand(3))
     ]
     assert "Linear-2                    [-1, 3]             303" in outputs[0]
     assert outputs[0] == outputs[1]
+
+
+def test_legacy_types_answer_isinstance_and_convert_as_in_pytorch():
+    for L in (tg, torch):
+        x = L.ones(2)
+        assert isinstance(x, L.FloatTensor) and not isinstance(x, L.LongTensor)
+        assert isinstance(x.long(), L.LongTensor)
+        assert x.long().type(L.Tensor).dtype == L.float32  # torch.Tensor is float32's type
+        assert tuple(L.FloatTensor(L.zeros(2, 3).shape).shape) == (2, 3)  # a size: a shape
+        for python_type in (int, float):
+            with pytest.raises(ValueError, match="invalid type"):
+                x.type(python_type)
+        with pytest.raises(TypeError):
+            L.FloatTensor(True)
+
+
+def test_variable_keeps_the_old_arguments_pytorch_still_takes():
+    for L in (tg, torch):
+        with pytest.warns(UserWarning, match="volatile"):
+            v = L.autograd.Variable(L.ones(2), volatile=True)
+        assert not v.requires_grad
+        assert tuple(L.autograd.Variable().shape) == (0,)
+        with pytest.raises(TypeError):
+            L.autograd.Variable(L.ones(2), requires_grad=None)
+
+
+def test_devices_print_as_pytorchs_and_only_the_cpu_is_accepted():
+    for L in (tg, torch):
+        device = L.device("cuda" if L.cuda.is_available() else "cpu")
+        assert (str(device), repr(device)) == ("cpu", "device(type='cpu')")
+        assert repr(L.device("cuda:1")) == "device(type='cuda', index=1)"
+        assert str(L.ones(2).device) == "cpu"
+        assert L.ones(2).to(device).dtype == L.float32
+        assert L.cuda.manual_seed(1) is None and L.cuda.manual_seed_all(1) is None
+    model = tg.nn.Linear(2, 2)
+    assert model.to(tg.device("cpu")) is model
+    for target in ("cuda", tg.device("cuda:0")):
+        with pytest.raises(RuntimeError, match="CPU only: cannot move to device 'cuda"):
+            tg.ones(2).to(target)
+        with pytest.raises(RuntimeError, match="CPU only"):
+            model.to(target)

@@ -10,12 +10,14 @@ graph that saved the old values refuses to run backward) and returns the tensor.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
 import numpy as np
 
 from .. import random
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 
@@ -23,6 +25,24 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.array[...] = values
     tensor.version.bump()
     return tensor
+
+
+def _draw(tensor: Tensor, method: str, *args: float, generator: Any) -> Tensor:
+    """`tensor.uniform_(...)` or `tensor.normal_(...)`, allowed on a parameter, as PyTorch's
+    init functions call them: the numbers are laid down along the tensor's memory, so a
+    transposed view gets PyTorch's numbers too."""
+    with no_grad():
+        return getattr(tensor, method)(*args, generator=generator)
+
+
+def _contiguous(tensor: Tensor, name: str) -> None:
+    """Refuse a view for an init that draws the whole tensor more than once (its redraws and
+    zeroed places would have to follow the view's memory): say so instead of differing."""
+    if not tensor.array.flags.c_contiguous:
+        raise NotImplementedError(
+            f"{name} on a non-contiguous tensor (shape {tuple(tensor.shape)}) is not "
+            "reproduced: fill a contiguous tensor and copy it in"
+        )
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -35,7 +55,7 @@ def uniform_(
     tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: random.Generator | None = None
 ) -> Tensor:
     """Fill with values from U(a, b)."""
-    return _fill(tensor, random.init_uniform(tensor.shape, a, b, tensor.dtype, generator))
+    return _draw(tensor, "uniform_", a, b, generator=generator)
 
 
 def normal_(
@@ -45,7 +65,7 @@ def normal_(
     generator: random.Generator | None = None,
 ) -> Tensor:
     """Fill with values from N(mean, std²)."""
-    return _fill(tensor, random.init_normal(tensor.shape, mean, std, tensor.dtype, generator))
+    return _draw(tensor, "normal_", mean, std, generator=generator)
 
 
 def trunc_normal_(
@@ -58,7 +78,9 @@ def trunc_normal_(
 ) -> Tensor:
     """Fill with values from N(mean, std²) restricted to [a, b]: redrawn until they fall
     inside, or, when [a, b] holds at most 30% of the normal, drawn from U(a, b) and accepted
-    with probability proportional to the normal's density (see `random.init_trunc_normal`)."""
+    with probability proportional to the normal's density (see `random.init_trunc_normal`).
+    A non-contiguous view is refused (NotImplementedError) rather than filled differently."""
+    _contiguous(tensor, "trunc_normal_")
     values = random.init_trunc_normal(tensor.shape, mean, std, a, b, tensor.dtype, generator)
     return _fill(tensor, values)
 
@@ -96,16 +118,15 @@ def xavier_uniform_(
 ) -> Tensor:
     """Glorot: U(−a, a) with a = gain · √(6 / (fan_in + fan_out)), so the variance of the
     activations stays about the same forward and backward. Needs at least 2 dims."""
-    values = random.init_xavier_uniform(tensor.shape, gain, tensor.dtype, generator)
-    return _fill(tensor, values)
+    bound = math.sqrt(3.0) * random.xavier_std(tensor.shape, gain)
+    return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 
 def xavier_normal_(
     tensor: Tensor, gain: float = 1.0, generator: random.Generator | None = None
 ) -> Tensor:
     """Glorot: N(0, std²) with std = gain · √(2 / (fan_in + fan_out)). Needs at least 2 dims."""
-    values = random.init_xavier_normal(tensor.shape, gain, tensor.dtype, generator)
-    return _fill(tensor, values)
+    return _draw(tensor, "normal_", 0.0, random.xavier_std(tensor.shape, gain), generator=generator)
 
 
 def kaiming_uniform_(
@@ -118,10 +139,11 @@ def kaiming_uniform_(
     """He: U(−bound, bound), bound = gain · √(3 / fan), gain = `calculate_gain(nonlinearity,
     a)`, fan = fan_in (the default) or fan_out as `mode` says. Needs at least 2 dims; an empty
     tensor is left as it is, with PyTorch's warning."""
-    values = random.init_kaiming_uniform(
-        tensor.shape, a, mode, nonlinearity, tensor.dtype, generator
-    )
-    return _fill(tensor, values)
+    std = random.kaiming_std(tensor.shape, a, mode, nonlinearity)
+    if std is None:  # no elements: nothing to draw
+        return tensor
+    bound = math.sqrt(3.0) * std
+    return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 
 def kaiming_normal_(
@@ -132,10 +154,10 @@ def kaiming_normal_(
     generator: random.Generator | None = None,
 ) -> Tensor:
     """He: N(0, std²), std = gain / √fan (see `kaiming_uniform_`)."""
-    values = random.init_kaiming_normal(
-        tensor.shape, a, mode, nonlinearity, tensor.dtype, generator
-    )
-    return _fill(tensor, values)
+    std = random.kaiming_std(tensor.shape, a, mode, nonlinearity)
+    if std is None:  # no elements: nothing to draw
+        return tensor
+    return _draw(tensor, "normal_", 0.0, std, generator=generator)
 
 
 def orthogonal_(
@@ -156,7 +178,8 @@ def sparse_(
 ) -> Tensor:
     """Fill a 2-d tensor from N(0, std²), then zero ⌈sparsity · rows⌉ random entries in each
     column. As in PyTorch, those positions come from the default generator even when
-    `generator` is given."""
+    `generator` is given. A non-contiguous view is refused (NotImplementedError)."""
+    _contiguous(tensor, "sparse_")
     values = random.init_sparse(tensor.shape, sparsity, std, tensor.dtype, generator)
     return _fill(tensor, values)
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..device import check_cpu, is_device
 from ..dtypes import to_numpy
 from ..errors import StateDictError
 from ..tensor import Tensor, clear_grads, tensor
@@ -222,7 +223,8 @@ class Module:
     def to(self, dtype: Any) -> Module:
         """Convert every parameter's values to `dtype` in place (the same Parameter objects). A
         device ("cpu") is accepted and changes nothing: tinygrad_lr runs on the CPU only."""
-        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
+        if is_device(dtype):
+            check_cpu(dtype)
             return self
         for p in self.parameters():
             p.array = p.array.astype(dtype)
