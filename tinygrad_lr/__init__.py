@@ -50,6 +50,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .creation import Variable as _Variable
 from .device import device
 from .errors import (
     CheckpointError,
@@ -166,4 +167,9 @@ __all__ = [
     "zeros_like",
     *_function_names,
 ]
+# `torch.autograd.Variable`, the old name for a tensor: defined beside the other legacy names in
+# `creation.py` and given to `autograd` here, as autograd cannot import the tensor module (the
+# tensor module imports autograd).
+autograd.Variable = _Variable
+
 __version__ = "0.1.0"

@@ -9,6 +9,7 @@ them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -355,6 +356,38 @@ class FloatTensor(_LegacyTensor):
 
 class DoubleTensor(_LegacyTensor):
     dtype = np.dtype(np.float64)
+
+
+class _AnyTensor(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor)  # every tensor is a Variable, as in PyTorch
+
+
+class Variable(metaclass=_AnyTensor):
+    """`autograd.Variable`: PyTorch's name, before version 0.4, for a tensor that records the
+    ops applied to it. Since then every tensor can, so a Variable is a tensor; old code (and
+    libraries such as torchsummary) still import the name.
+
+    `Variable(t, requires_grad=False)` is `t` detached (the same data, not a copy), with
+    `requires_grad` as given, as PyTorch returns it; `Variable()` is an empty tensor. The old
+    `volatile=` is accepted with a warning and does nothing (use `no_grad`)."""
+
+    def __new__(
+        cls, data: Any = None, requires_grad: bool = False, volatile: bool | None = None
+    ) -> Any:
+        if volatile is not None:
+            warnings.warn(
+                "Variable's volatile= has no effect any more: use `with no_grad():`",
+                UserWarning,
+                stacklevel=2,
+            )
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        if data is None:
+            data = Tensor()
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
 
 
 def is_tensor(obj: Any) -> bool:

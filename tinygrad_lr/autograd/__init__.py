@@ -8,7 +8,6 @@ Reading order:
   also recorded, for gradients of gradients (`create_graph=True`);
 - `xp.py`: the names the backward rules compute with (NumPy's), which the tensor namespace
   (`ops/on_tensors.py`) provides too, so one set of rules serves both;
-- `variable.py`: `Variable`, PyTorch's old name for a tensor;
 - `functional.py`: `jacobian`, `hessian`, `vjp`, `jvp`, `hvp`, `vhp`, built on `grad`.
 
 The ops themselves, each an `Op` with its forward and backward side by side, are in `ops/`.
@@ -25,7 +24,6 @@ from .engine import (
 )
 from .graph import Context, Function, FunctionCtx, Op, Tensor, VersionCounter
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .variable import Variable
 
 __all__ = [
     "Context",
@@ -33,7 +31,6 @@ __all__ = [
     "FunctionCtx",
     "Op",
     "Tensor",
-    "Variable",
     "VersionCounter",
     "accumulate_grad",
     "backward",
