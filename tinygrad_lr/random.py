@@ -504,6 +504,19 @@ def randint(
     low, high = operator.index(low), operator.index(high)
     if not low < high:
         raise ValueError(f"randint expects low < high, got low={low} and high={high}")
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":  # the bounds must fit the dtype, as PyTorch checks
+        smallest, largest = (
+            (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+        )
+        if low < smallest:
+            raise RuntimeError(
+                f"randint: from = {low} is out of bounds for {dtype} (>= {smallest})"
+            )
+        if high - 1 > largest:
+            raise RuntimeError(
+                f"randint: to - 1 = {high - 1} is out of bounds for {dtype} (<= {largest})"
+            )
     span, n = high - low, math.prod(shape)
     words = gen.random64(n) if span >= 2**28 else gen.random32(n).astype(np.uint64)
     offsets = words % np.uint64(span) + np.uint64(low % 2**64)  # wraps like C's uint64

@@ -328,3 +328,24 @@ def test_fused_multiply_add_is_exact_at_every_magnitude():
         tg.linspace(0, 1e305, 3, dtype=tg.float64).numpy(),
         torch.linspace(0, 1e305, 3, dtype=torch.float64).numpy(),
     )
+
+
+@pytest.mark.parametrize(
+    ("dtype", "low", "high"),
+    [
+        ("int8", 0, 1000),
+        ("uint8", -5, 5),
+        ("bool", 0, 3),
+        ("int32", 0, 2**32),
+        ("int8", -129, 0),
+    ],
+)
+def test_integer_bounds_that_do_not_fit_the_dtype_are_refused_as_in_pytorch(dtype, low, high):
+    for L in (torch, tg):
+        with pytest.raises(RuntimeError, match="out of bounds"):
+            L.zeros(3, dtype=getattr(L, dtype)).random_(low, high)
+
+
+@pytest.mark.parametrize(("dtype", "low", "high"), [("int8", -128, 128), ("uint8", 0, 256)])
+def test_integer_bounds_that_just_fit_draw_pytorchs_numbers(dtype, low, high):
+    _assert_same_draws(lambda L: L.zeros(9, dtype=getattr(L, dtype)).random_(low, high))
