@@ -210,6 +210,14 @@ class Tensor:
         """True for tensors not made by a recorded op: the ones whose `.grad` backward fills."""
         return self.grad_fn is None
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call `hook(grad)` with the gradient with respect to this tensor when backward has
+        it; a tensor it returns replaces the gradient from there on (see `autograd/hooks.py`).
+        Returns a handle whose `remove()` takes the hook out."""
+        if not self.requires_grad:
+            raise GraphError("cannot register a hook on a tensor that does not require grad")
+        return autograd.hooks.add_gradient_hook(self, hook)
+
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` on this non-leaf tensor too, as in PyTorch."""
         if not self.requires_grad:

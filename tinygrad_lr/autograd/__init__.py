@@ -8,11 +8,13 @@ Reading order:
   also recorded, for gradients of gradients (`create_graph=True`);
 - `xp.py`: the names the backward rules compute with (NumPy's), which the tensor namespace
   (`ops/on_tensors.py`) provides too, so one set of rules serves both;
+- `hooks.py`: gradient hooks (`tensor.register_hook`) and the handle that removes a hook;
 - `functional.py`: `jacobian`, `hessian`, `vjp`, `jvp`, `hvp`, `vhp`, built on `grad`.
 
 The ops themselves, each an `Op` with its forward and backward side by side, are in `ops/`.
 """
 
+from . import hooks
 from .engine import (
     accumulate_grad,
     backward,
@@ -36,6 +38,7 @@ __all__ = [
     "backward",
     "enable_grad",
     "grad",
+    "hooks",
     "is_grad_enabled",
     "labelled",
     "no_grad",
