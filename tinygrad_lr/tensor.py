@@ -744,6 +744,10 @@ class Tensor:
         return self
 
     @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
     def device(self) -> device:
         """Where this tensor lives: always the CPU."""
         return device("cpu")
@@ -1033,6 +1037,35 @@ class Tensor:
         a, b = self._dim(dim0, "transpose"), self._dim(dim1, "transpose")
         dims[a], dims[b] = dims[b], dims[a]
         return self.permute(dims)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of 0 or 1 dims is itself), as `torch.t`."""
+        if self.ndim > 2:
+            raise ShapeError(
+                f"t() expects a tensor with <= 2 dimensions, but this one has shape "
+                f"{tuple(self.shape)}: use transpose(dim0, dim1)"
+            )
+        return self.T
+
+    def contiguous(self) -> Tensor:
+        """This tensor if its elements lie in row order in memory, else a copy that does (after
+        a transpose, say), through which gradients flow back, as in PyTorch."""
+        return self if self.array.flags.c_contiguous else self.clone()
+
+    def is_contiguous(self) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        """The slices at positions `index` (a 1-d integer tensor; repeats allowed) along `dim`,
+        as `torch.index_select`; the gradient adds back into the positions picked."""
+        if not isinstance(index, Tensor):
+            raise TypeError(f"index_select: index must be a tensor, not {type(index).__name__}")
+        if index.ndim > 1:
+            raise DimError(f"index_select: index must be a vector, got shape {tuple(index.shape)}")
+        if index.dtype not in (np.int32, np.int64):
+            raise DtypeError(f"index_select: index must be int32 or int64, got {index.dtype}")
+        axis = self._dim(dim, "index_select")
+        return self[(slice(None),) * axis + (index.reshape(-1),)]
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - named as in PyTorch

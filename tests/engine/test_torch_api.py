@@ -383,3 +383,33 @@ def test_devices_print_as_pytorchs_and_only_the_cpu_is_accepted():
             tg.ones(2).to(target)
         with pytest.raises(RuntimeError, match="CPU only"):
             model.to(target)
+
+
+def _selected(L):
+    x = L.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = L.index_select(x, 1, L.LongTensor([0, 2, 2]))  # a repeat: its gradients add up
+    (y * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+    row = x.index_select(0, L.tensor(1))
+    transposed = x.T
+    return (
+        y.tolist(),
+        x.grad.tolist(),
+        tuple(row.shape),
+        tuple(L.t(x).shape),
+        transposed.is_contiguous(),
+        transposed.contiguous().is_contiguous(),
+        x.contiguous() is x,
+        x.is_cuda,
+    )
+
+
+def test_index_select_t_and_contiguous_follow_pytorch():
+    assert _selected(tg) == _selected(torch)
+    for L in (tg, torch):
+        x = L.ones(2, 3)
+        with pytest.raises(RuntimeError):
+            L.ones(2, 2, 2).t()
+        with pytest.raises(IndexError):
+            x.index_select(1, L.tensor([[0]]))
+        with pytest.raises(RuntimeError):
+            x.index_select(1, L.tensor([0.0]))

@@ -1,11 +1,12 @@
-"""Made With ML's own notebooks (Linear Regression, Logistic Regression, Neural Networks), every
-code cell in order, run once on PyTorch and once with tinygrad_lr in `torch`'s place: the
-printed output must be the same, cell by cell and line by line, numbers to float32 precision
-at the precision they are printed with.
+"""Made With ML's own notebooks (PyTorch, and the three lessons: Linear Regression, Logistic
+Regression, Neural Networks), every code cell in order, run once on PyTorch and once with
+tinygrad_lr in `torch`'s place: the printed output must be the same, cell by cell and line by
+line, numbers to float32 precision at the precision they are printed with.
 
 The notebooks are not part of this project. Point `MADE_WITH_ML_NOTEBOOKS` at a folder holding
-`06_Linear_Regression.ipynb`, `07_Logistic_Regression.ipynb` and `08_Neural_Networks.ipynb`
-(GokuMohandas/Made-With-ML, commit 2ad655c4, `notebooks/`); without it these tests skip. The
+`05_PyTorch.ipynb`, `06_Linear_Regression.ipynb`, `07_Logistic_Regression.ipynb` and
+`08_Neural_Networks.ipynb` (GokuMohandas/Made-With-ML, commit 2ad655c4, `notebooks/`); without
+it these tests skip. The
 notebooks download their CSVs; here they read the lessons' original data instead (the
 `tumors_csv` and `spiral_csv` fixtures), and the swap is made in a first cell, before anything
 imports `torch` (torchsummary included).
@@ -34,6 +35,7 @@ pytest.importorskip("torch")
 pytest.importorskip("torchsummary")
 
 NOTEBOOKS = {
+    "05_PyTorch": None,
     "06_Linear_Regression": None,
     "07_Logistic_Regression": "tumors_csv",
     "08_Neural_Networks": "spiral_csv",
@@ -51,7 +53,7 @@ def folder() -> Path:
     if not chosen:
         pytest.skip(
             "Made With ML's notebooks are not part of the project: set MADE_WITH_ML_NOTEBOOKS "
-            "to a folder holding 06_Linear_Regression.ipynb, 07_… and 08_…"
+            "to a folder holding 05_PyTorch.ipynb, 06_Linear_Regression.ipynb, 07_… and 08_…"
         )
     path = Path(chosen)
     missing = [name for name in NOTEBOOKS if not (path / f"{name}.ipynb").is_file()]
