@@ -6,7 +6,7 @@ op from `ops.py` (or composes several, like `mean`). The engine itself is in `au
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -1243,7 +1243,7 @@ class Tensor:
             return Tensor.wrap(np.zeros_like(self.array)).bernoulli_(p, generator=generator)
         return Tensor.wrap(random.bernoulli_probabilities(self.array, generator))
 
-    def _fill_random(self, name: str, draw: Any) -> Tensor:
+    def _fill_random(self, name: str, draw: Callable[[tuple[int, ...]], np.ndarray]) -> Tensor:
         """Fill in place with `draw(shape)`, the numbers laid down in the order of this tensor's
         memory, as PyTorch's kernels walk it: a transposed view is filled column by column."""
         order = _memory_order(self.array)

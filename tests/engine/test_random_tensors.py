@@ -50,9 +50,9 @@ FILLS = {
 @pytest.mark.parametrize("view", VIEWS)
 def test_a_view_is_filled_along_its_memory_as_in_pytorch(view, fill, dtype):
     def make(L):
-        base = VIEWS[view](L, getattr(L, dtype))
-        FILLS[fill](base)
-        return base
+        view_of_zeros = VIEWS[view](L, getattr(L, dtype))
+        FILLS[fill](view_of_zeros)
+        return view_of_zeros
 
     _assert_same_draws(make)
 
@@ -61,8 +61,7 @@ def test_a_view_is_filled_along_its_memory_as_in_pytorch(view, fill, dtype):
 @pytest.mark.parametrize("view", VIEWS)
 def test_bernoulli_with_a_number_fills_a_view_along_its_memory(view):
     def make(L):
-        base = VIEWS[view](L, L.float32)
-        return base.bernoulli_(0.3)
+        return VIEWS[view](L, L.float32).bernoulli_(0.3)
 
     _assert_same_draws(make)
 
