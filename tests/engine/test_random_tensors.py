@@ -348,3 +348,13 @@ def test_integer_bounds_that_do_not_fit_the_dtype_are_refused_as_in_pytorch(dtyp
 @pytest.mark.parametrize(("dtype", "low", "high"), [("int8", -128, 128), ("uint8", 0, 256)])
 def test_integer_bounds_that_just_fit_draw_pytorchs_numbers(dtype, low, high):
     _assert_same_draws(lambda L: L.zeros(9, dtype=getattr(L, dtype)).random_(low, high))
+
+
+def test_filling_a_view_writes_into_the_tensor_it_views():
+    for L in (tg, torch):
+        L.manual_seed(0)
+        whole = L.zeros(4, 3)
+        whole.T.uniform_(1, 2)
+        whole[:, 1].normal_()
+        assert (whole[:, 0] >= 1).all() and (whole[:, 2] >= 1).all()
+        assert (whole[:, 1] < 1).any()
