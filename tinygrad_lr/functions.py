@@ -10,8 +10,8 @@ from typing import Any
 from .tensor import Tensor, tensor
 
 METHODS = (
-    "abs", "acos", "add", "amax", "amin", "argmax", "argmin", "asin", "atan", "ceil", "clamp",
-    "clip", "clone", "cos", "cosh", "cumsum", "div", "eq", "erf", "exp", "exp2", "expm1",
+    "abs", "acos", "add", "all", "amax", "amin", "any", "argmax", "argmin", "asin", "atan", "ceil",
+    "clamp", "clip", "clone", "cos", "cosh", "cumsum", "div", "eq", "erf", "exp", "exp2", "expm1",
     "flatten", "flip", "floor", "gather", "ge", "gt", "index_select", "le", "log", "log10",
     "log1p", "log2", "log_softmax", "lt", "matmul", "max", "mean", "min", "mul", "ne", "neg",
     "numel", "permute", "pow", "prod", "reciprocal", "relu", "reshape", "round", "rsqrt",

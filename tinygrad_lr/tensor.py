@@ -872,6 +872,19 @@ class Tensor:
         result = ValuesIndices if name == "max" else MinValuesIndices
         return result(values, indices)
 
+    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is nonzero (along `dim`), a bool tensor, as `torch.all`."""
+        return self._test("all", np.all, dim, keepdim)
+
+    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether some element is nonzero (along `dim`), a bool tensor, as `torch.any`."""
+        return self._test("any", np.any, dim, keepdim)
+
+    def _test(self, name: str, test: Any, dim: int | None, keepdim: bool) -> Tensor:
+        axis = None if dim is None else self._dim(dim, name)
+        keep = keepdim and axis is not None
+        return Tensor.wrap(np.asarray(test(self.array != 0, axis=axis, keepdims=keep)))
+
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the (first) largest value along `dim`, of the flattened tensor when None."""
         return self._arg_extreme(dim, keepdim, "argmax")

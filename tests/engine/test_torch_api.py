@@ -413,3 +413,13 @@ def test_index_select_t_and_contiguous_follow_pytorch():
             x.index_select(1, L.tensor([[0]]))
         with pytest.raises(RuntimeError):
             x.index_select(1, L.tensor([0.0]))
+
+
+def _tests(L):
+    x = L.tensor([[1.0, 0.0, 2.0], [3.0, 4.0, 5.0]])
+    results = (x.all(), x.any(), x.all(dim=1), x.any(0, keepdim=True), L.all(x > -1))
+    return [(r.tolist(), tuple(r.shape)) for r in (*results, L.tensor([]).all())]
+
+
+def test_all_and_any_follow_pytorch():
+    assert _tests(tg) == _tests(torch)
