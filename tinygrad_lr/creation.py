@@ -9,13 +9,15 @@ them.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import ops, random
+from .device import check_cpu
 from .dtypes import DEFAULT_FLOAT, as_array, is_floating
 from .errors import DtypeError, ShapeError
 from .tensor import Tensor, result_type, tensor
@@ -36,6 +38,19 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return tensor(array, dtype=array.dtype, requires_grad=requires_grad)
 
 
+def _accepts_device(function: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """PyTorch's `device=` keyword on a creation function: the CPU is accepted (there is no
+    other here), any other device is refused by name."""
+
+    @functools.wraps(function)
+    def with_device(*args: Any, device: Any = None, **kwargs: Any) -> Tensor:
+        if device is not None:
+            check_cpu(device)
+        return function(*args, **kwargs)
+
+    return with_device
+
+
 def _float_dtype(dtype: Any) -> np.dtype:
     return DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
 
@@ -44,6 +59,7 @@ def _float_dtype(dtype: Any) -> np.dtype:
 _FMA = {np.dtype(np.float32): random.fma32, np.dtype(np.float64): random.fma64}
 
 
+@_accepts_device
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory where it can (a NumPy array of that dtype, a tensor),
     as `torch.as_tensor`."""
@@ -54,19 +70,23 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
+@_accepts_device
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
 
 
+@_accepts_device
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
 
 
+@_accepts_device
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros, where PyTorch leaves the memory uninitialised (the values are unspecified there)."""
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
+@_accepts_device
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `size` filled with `fill_value`; the dtype follows the value (float32 for a
     float, int64 for an int, bool for a bool), as in PyTorch."""
@@ -76,22 +96,27 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     return _make(np.full(shape, fill_value, np.dtype(dtype)), requires_grad)
 
 
+@_accepts_device
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return zeros(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
 
+@_accepts_device
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return ones(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
 
+@_accepts_device
 def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
+@_accepts_device
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return full(t.shape, fill_value, t.dtype if dtype is None else dtype, requires_grad)
 
 
+@_accepts_device
 def arange(
     start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -136,6 +161,7 @@ def arange(
     return _make(np.where(in_pairs, in_vector, alone).astype(dtype), requires_grad)
 
 
+@_accepts_device
 def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -159,11 +185,13 @@ def linspace(
     return _make(np.where(i < half, up, down).astype(dtype), requires_grad)
 
 
+@_accepts_device
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 # --- random: PyTorch's generator, PyTorch's numbers --------------------------------------------
+@_accepts_device
 def rand(
     *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -171,6 +199,7 @@ def rand(
     return _make(random.rand(_shape(size), _float_dtype(dtype), generator), requires_grad)
 
 
+@_accepts_device
 def randn(
     *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -184,14 +213,17 @@ def _empty_like_layout(t: Tensor, dtype: Any) -> Tensor:
     return Tensor.wrap(np.zeros_like(t.array, dtype=t.dtype if dtype is None else dtype))
 
 
+@_accepts_device
 def rand_like(t: Tensor, dtype: Any = None) -> Tensor:
     return _empty_like_layout(t, dtype).uniform_()
 
 
+@_accepts_device
 def randn_like(t: Tensor, dtype: Any = None) -> Tensor:
     return _empty_like_layout(t, dtype).normal_()
 
 
+@_accepts_device
 def randint(*args: Any, generator: Any = None, dtype: Any = None) -> Tensor:
     """`randint(high, size)` or `randint(low, high, size)`: integers in [low, high), int64."""
     if len(args) == 2:
@@ -206,6 +238,7 @@ def randint(*args: Any, generator: Any = None, dtype: Any = None) -> Tensor:
     return Tensor.wrap(random.randint(low, high, _shape((size,)), np.dtype(dtype), generator))
 
 
+@_accepts_device
 def randint_like(t: Tensor, *bounds: int, dtype: Any = None, generator: Any = None) -> Tensor:
     """`randint_like(t, high)` or `randint_like(t, low, high)`: integers in [low, high) in t's
     shape and dtype, as `randint`."""
@@ -217,6 +250,7 @@ def randint_like(t: Tensor, *bounds: int, dtype: Any = None, generator: Any = No
     return _empty_like_layout(t, dtype).random_(low, high, generator=generator)
 
 
+@_accepts_device
 def normal(
     mean: Any,
     std: Any = 1.0,
@@ -267,6 +301,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     return input.bernoulli(p, generator=generator)
 
 
+@_accepts_device
 def randperm(n: int, generator: Any = None, dtype: Any = None) -> Tensor:
     """A random ordering of 0 … n − 1, PyTorch's after `manual_seed`."""
     dtype = np.int64 if dtype is None else dtype

@@ -13,7 +13,8 @@ import numpy as np
 
 from . import autograd, ops, printing, random
 from .autograd import Context, Op, VersionCounter
-from .device import check_cpu, device, is_device
+from .autograd.hooks import RemovableHandle
+from .device import check_cpu, device, dtype_asked
 from .dtypes import (
     DEFAULT_FLOAT,
     DIMENSIONED,
@@ -81,6 +82,7 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "_hooks",
         "_requires_grad",
         "_version_counter",
         "array",
@@ -118,6 +120,7 @@ class Tensor:
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
         self._requires_grad = False
         self.retains_grad = False  # backward fills .grad of leaves, and of these (retain_grad)
+        self._hooks: dict[int, Any] | None = None  # gradient hooks (register_hook), by handle id
         self._version_counter: VersionCounter | None = None  # see `version`
         self.requires_grad = requires_grad
 
@@ -140,7 +143,7 @@ class Tensor:
         out.array = data if type(data) is np.ndarray else np.asarray(data)
         out.grad, out.name, out.grad_fn = None, None, grad_fn
         out._requires_grad, out.retains_grad = grad_fn is not None, False
-        out._version_counter = version
+        out._version_counter, out._hooks = version, None
         return out
 
     @property
@@ -216,7 +219,13 @@ class Tensor:
         Returns a handle whose `remove()` takes the hook out."""
         if not self.requires_grad:
             raise GraphError("cannot register a hook on a tensor that does not require grad")
-        return autograd.hooks.add_gradient_hook(self, hook)
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` on this non-leaf tensor too, as in PyTorch."""
@@ -679,26 +688,27 @@ class Tensor:
         return x - x.detach().amax(dim=dim, keepdim=True)
 
     # --- dtype conversions ---------------------------------------------------------------------
-    def to(self, *args: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
-        """This tensor converted to `dtype` (or to another tensor's dtype). A device ("cpu") is
-        accepted and changes nothing: tinygrad_lr runs on the CPU only.
+    def to(
+        self,
+        *args: Any,
+        device: Any = None,
+        dtype: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Tensor:
+        """This tensor converted to `dtype` (or to another tensor's dtype): itself when nothing
+        changes, unless `copy`. A device ("cpu") is accepted and changes nothing: tinygrad_lr
+        runs on the CPU only.
 
         To a floating dtype the conversion is recorded, so gradients flow back in the old dtype.
         To an integer or bool dtype it is not differentiable: the result needs no grad, as in
         PyTorch.
         """
-        for arg in (*args, kwargs.get("device", "cpu")):
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif is_device(arg):
-                check_cpu(arg)
-            else:
-                dtype = arg
-        if dtype is None:
-            return self
+        args = tuple(arg.dtype if isinstance(arg, Tensor) else arg for arg in args)
+        dtype = dtype_asked(args, device, dtype, "to")
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self.clone() if copy else self
         dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
         if not is_floating(dtype):
             return Tensor.wrap(self.array.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
@@ -872,18 +882,22 @@ class Tensor:
         result = ValuesIndices if name == "max" else MinValuesIndices
         return result(values, indices)
 
-    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def all(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
         """Whether every element is nonzero (along `dim`), a bool tensor, as `torch.all`."""
         return self._test("all", np.all, dim, keepdim)
 
-    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def any(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
         """Whether some element is nonzero (along `dim`), a bool tensor, as `torch.any`."""
         return self._test("any", np.any, dim, keepdim)
 
-    def _test(self, name: str, test: Any, dim: int | None, keepdim: bool) -> Tensor:
-        axis = None if dim is None else self._dim(dim, name)
-        keep = keepdim and axis is not None
-        return Tensor.wrap(np.asarray(test(self.array != 0, axis=axis, keepdims=keep)))
+    def _test(self, name: str, test: Any, dim: Dims, keepdim: bool) -> Tensor:
+        """`all` or `any` over `dim` (None or several dims: all of them); bool, but uint8 for a
+        uint8 tensor, as in PyTorch."""
+        if isinstance(dim, bool | float):
+            raise TypeError(f"{name}: dim must be an int or a sequence of ints, got {dim!r}")
+        axes = self._dims(dim, name)
+        result = np.asarray(test(self.array != 0, axis=axes, keepdims=keepdim))
+        return Tensor.wrap(result.astype(np.uint8) if self.dtype == np.uint8 else result)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the (first) largest value along `dim`, of the flattened tensor when None."""
@@ -1058,7 +1072,7 @@ class Tensor:
                 f"t() expects a tensor with <= 2 dimensions, but this one has shape "
                 f"{tuple(self.shape)}: use transpose(dim0, dim1)"
             )
-        return self.T
+        return self.permute(tuple(reversed(range(self.ndim))))  # a view, even of a vector
 
     def contiguous(self) -> Tensor:
         """This tensor if its elements lie in row order in memory, else a copy that does (after
@@ -1077,8 +1091,20 @@ class Tensor:
             raise DimError(f"index_select: index must be a vector, got shape {tuple(index.shape)}")
         if index.dtype not in (np.int32, np.int64):
             raise DtypeError(f"index_select: index must be int32 or int64, got {index.dtype}")
+        if self.ndim == 0:  # a number: index 0 only, once
+            self._dim(dim, "index_select")
+            if index.numel() != 1 or int(index.array.reshape(-1)[0]) != 0:
+                raise DimError(f"index_select: a 0-d tensor takes the index [0], got {index}")
+            return self.clone()
         axis = self._dim(dim, "index_select")
-        return self[(slice(None),) * axis + (index.reshape(-1),)]
+        positions = index.array.reshape(-1)
+        size = self.shape[axis]
+        if positions.size and (positions.min() < 0 or positions.max() >= size):
+            raise DimError(
+                f"index_select: indices must be in 0 … {size - 1} along dim {dim}, got "
+                f"{positions.tolist()}"
+            )
+        return self[(slice(None),) * axis + (positions,)]
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - named as in PyTorch
@@ -1273,10 +1299,17 @@ def _memory_order(array: np.ndarray) -> list[int]:
 
 
 def tensor(
-    data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None
+    data: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    name: str | None = None,
+    *,
+    device: Any = None,
 ) -> Tensor:
     """A new tensor holding a copy of `data`, as `torch.tensor`: NumPy arrays keep their dtype,
     Python floats (and lists of them) become float32, Python ints int64, bools bool."""
+    if device is not None:
+        check_cpu(device)
     if isinstance(data, Tensor):
         data = data.array
     out = Tensor.wrap(as_array(data, dtype))

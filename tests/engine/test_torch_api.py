@@ -423,3 +423,63 @@ def _tests(L):
 
 def test_all_and_any_follow_pytorch():
     assert _tests(tg) == _tests(torch)
+
+
+def _to_calls(L):
+    a = L.ones(2)
+    model = L.nn.Linear(2, 2)
+    return (
+        a.to("cpu", copy=True) is a,
+        a.to(L.float32, copy=True) is a,
+        a.to(device="cpu") is a,
+        str(a.to("cpu", L.float64).dtype).replace("torch.", ""),
+        model.to(device="cpu") is model,
+        str(model.to("cpu", L.float64).weight.dtype).replace("torch.", ""),
+        tuple(L.zeros(2, device="cpu").shape),
+        L.tensor([1.0], device=L.device("cpu")).tolist(),
+        L.arange(3, device="cpu").tolist(),
+    )
+
+
+def test_to_and_device_keywords_follow_pytorch():
+    assert _to_calls(tg) == _to_calls(torch)
+    for L in (tg, torch):
+        a = L.ones(2)
+        with pytest.raises(TypeError):
+            a.to(devcie="cuda")
+        with pytest.raises(TypeError):
+            a.to("cpu", "cpu")
+        with pytest.raises(TypeError):
+            L.nn.Linear(2, 2).to(L.int64)
+        for name in ("CPU", "foo", "cuda:-1", "cuda:x"):
+            with pytest.raises(RuntimeError):
+                L.device(name)
+        with pytest.raises(RuntimeError):
+            L.device("cuda:0", 1)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        tg.zeros(2, device="cuda")
+
+
+def _selections(L):
+    y = L.zeros(2, 3).index_select(1, L.tensor([0, 2]))
+    return (
+        y.is_contiguous(),
+        tuple(y.view(-1).shape),
+        L.tensor(5.0).index_select(0, L.tensor([0])).tolist(),
+        L.tensor([1, 2], dtype=L.uint8).all().tolist(),
+        str(L.tensor([1, 2], dtype=L.uint8).any().dtype).replace("torch.", ""),
+        L.ones(2, 3).all(dim=(0, 1)).tolist(),
+        tuple(L.ones(2, 3).any(keepdim=True).shape),
+    )
+
+
+def test_selections_and_tests_match_pytorch_at_their_corners():
+    assert _selections(tg) == _selections(torch)
+    for L in (tg, torch):
+        with pytest.raises((IndexError, RuntimeError)):
+            L.zeros(2, 3).index_select(1, L.tensor([-1]))
+        with pytest.raises(TypeError):
+            L.ones(2).all(True)
+        v = L.tensor([1.0], requires_grad=True)
+        with pytest.raises(RuntimeError):
+            v.t().requires_grad_(False)  # t() of a vector is a new tensor, not the leaf

@@ -33,6 +33,7 @@ __all__ = [
     "FunctionCtx",
     "Op",
     "Tensor",
+    "Variable",  # given to this module by the package: see tinygrad_lr/__init__.py
     "VersionCounter",
     "accumulate_grad",
     "backward",

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import GraphError, ShapeError
 from .graph import Context, Tensor
-from .hooks import gradient_hooks, run_gradient_hooks
+from .hooks import run_gradient_hooks
 from .mode import recording, set_grad_enabled
 from .xp import Arrays
 
@@ -219,7 +219,7 @@ def _run(
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        if gradient_hooks:  # tensor.register_hook: a learner's look at (or change to) g
+        if node._hooks:  # tensor.register_hook: a learner's look at (or change to) g
             g = run_gradient_hooks(node, g, xp is not None)
         ctx = node.grad_fn
         if capture is not None:

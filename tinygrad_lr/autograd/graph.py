@@ -14,8 +14,8 @@ from .xp import Arrays
 
 # The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
 # what it uses of a tensor is `array`, `grad`, `grad_fn`, `requires_grad`, `retains_grad`,
-# `version` (its VersionCounter), `_version` (its value) and `Tensor.wrap`, which makes a new
-# tensor around an array.
+# `_hooks` (its gradient hooks), `version` (its VersionCounter), `_version` (its value) and
+# `Tensor.wrap`, which makes a new tensor around an array.
 Tensor = Any
 
 

@@ -9,8 +9,6 @@ what `.grad` receives, for a leaf or a tensor that retains its gradient), as in 
 from __future__ import annotations
 
 import itertools
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 _next_id = itertools.count()
@@ -34,41 +32,23 @@ class RemovableHandle:
         self.remove()
 
 
-# Gradient hooks by tensor id. The weak reference tells the tensor from a later one that got
-# its id; the entry leaves with its tensor. Empty (and so never looked at) unless a hook is set.
-gradient_hooks: dict[int, tuple[weakref.ref, dict[int, Callable[[Any], Any]]]] = {}
-
-
-def add_gradient_hook(tensor: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
-    if not callable(hook):
-        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-    key = id(tensor)
-    entry = gradient_hooks.get(key)
-    if entry is None or entry[0]() is not tensor:
-        entry = (weakref.ref(tensor), {})
-        gradient_hooks[key] = entry
-        weakref.finalize(tensor, gradient_hooks.pop, key, None)
-    handle = RemovableHandle(entry[1])
-    entry[1][handle.id] = hook
-    return handle
-
-
 def run_gradient_hooks(tensor: Any, grad: Any, recorded: bool) -> Any:
-    """`grad` after the hooks of `tensor` (if any), each seeing what the one before returned.
-    `grad` is an array, or a tensor when the backward is recorded; a hook sees a tensor."""
-    entry = gradient_hooks.get(id(tensor))
-    if entry is None or entry[0]() is not tensor:
-        return grad
-    for hook in list(entry[1].values()):
+    """`grad` after the hooks of `tensor` (kept on the tensor, in `_hooks`), each seeing what
+    the one before returned. `grad` is an array, or a tensor when the backward is recorded; a
+    hook sees a tensor and may return one of the same shape and dtype."""
+    for hook in list(tensor._hooks.values()):
         seen = grad if recorded else tensor.wrap(grad)
         changed = hook(seen)
         if changed is None:
             continue
-        if not hasattr(changed, "array") or tuple(changed.shape) != tuple(seen.shape):
+        name = getattr(hook, "__name__", repr(hook))
+        if not hasattr(changed, "array"):
+            raise TypeError(f"hook '{name}' returned {type(changed).__name__}: expected a tensor")
+        if tuple(changed.shape) != tuple(seen.shape) or changed.dtype != seen.dtype:
             raise RuntimeError(
-                f"hook '{getattr(hook, '__name__', hook)}' returned "
-                f"{getattr(changed, 'shape', type(changed).__name__)} for a gradient of shape "
-                f"{tuple(seen.shape)}: a hook may change the values, not the shape"
+                f"hook '{name}' returned a gradient of shape {tuple(changed.shape)} and dtype "
+                f"{changed.dtype} for one of shape {tuple(seen.shape)} and dtype {seen.dtype}: "
+                "a hook may change the values only"
             )
         grad = changed if recorded else changed.array
     return grad

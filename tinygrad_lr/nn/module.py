@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..device import check_cpu, is_device
-from ..dtypes import to_numpy
+from ..device import dtype_asked
+from ..dtypes import is_floating, to_numpy
 from ..errors import StateDictError
 from ..tensor import Tensor, clear_grads, tensor
 from ..utils.hooks import RemovableHandle
@@ -220,12 +220,17 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every parameter's values to `dtype` in place (the same Parameter objects). A
-        device ("cpu") is accepted and changes nothing: tinygrad_lr runs on the CPU only."""
-        if is_device(dtype):
-            check_cpu(dtype)
+    def to(
+        self, *args: Any, device: Any = None, dtype: Any = None, non_blocking: bool = False
+    ) -> Module:
+        """Convert every parameter's values to `dtype` (a floating one) in place (the same
+        Parameter objects). A device ("cpu") is accepted and changes nothing: tinygrad_lr runs
+        on the CPU only."""
+        dtype = dtype_asked(args, device, dtype, "Module.to")
+        if dtype is None:
             return self
+        if not is_floating(np.dtype(dtype)):
+            raise TypeError(f"Module.to only takes floating dtypes, got {np.dtype(dtype)}")
         for p in self.parameters():
             p.array = p.array.astype(dtype)
             p.grad = None

@@ -35,7 +35,10 @@ class Index(Op):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, index: object) -> np.ndarray:
         ctx.index, ctx.shape = index, x.shape
-        return x[index]
+        out = x[index]
+        if not out.flags.c_contiguous and not np.may_share_memory(out, x):
+            out = np.ascontiguousarray(out)  # a gathered copy is laid out in rows, as PyTorch's
+        return out
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> np.ndarray:
