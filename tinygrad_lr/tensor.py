@@ -347,7 +347,11 @@ class Tensor:
 
     # --- backward ------------------------------------------------------------------------------
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
@@ -356,6 +360,8 @@ class Tensor:
         afterwards unless `retain_graph=True`. With `create_graph=True` the backward pass is
         itself recorded: each `.grad` is then a tensor with a graph of its own, which can be
         differentiated again (and the graph is kept: `retain_graph` defaults to `create_graph`).
+        With `inputs` (a tensor or a sequence of them, leaves or not), only their `.grad` is
+        filled, as in PyTorch.
         """
         if not self.requires_grad:
             raise GraphError(
@@ -364,7 +370,20 @@ class Tensor:
             )
         grad = autograd.engine.root_gradient(self, gradient, create_graph, "backward")
         keep = create_graph if retain_graph is None else bool(retain_graph)
-        autograd.backward(self, grad, keep, create_graph=create_graph)
+        if inputs is None:
+            autograd.backward(self, grad, keep, create_graph=create_graph)
+            return
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        if not inputs:
+            raise ValueError("backward: inputs= was given but is empty")
+        for t in inputs:
+            if not t.requires_grad:
+                raise GraphError("backward: one of the inputs does not require grad")
+        captured: dict[int, Any] = {id(t): None for t in inputs}
+        autograd.backward(self, grad, keep, capture=captured, create_graph=create_graph)
+        for t in dict.fromkeys(inputs):  # each once, even if listed twice
+            if captured[id(t)] is not None:
+                autograd.accumulate_grad(t, captured[id(t)])
 
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:

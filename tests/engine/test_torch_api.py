@@ -483,3 +483,21 @@ def test_selections_and_tests_match_pytorch_at_their_corners():
         v = L.tensor([1.0], requires_grad=True)
         with pytest.raises(RuntimeError):
             v.t().requires_grad_(False)  # t() of a vector is a new tensor, not the leaf
+
+
+def _backward_with_inputs(L):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    w = L.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    (y * y).sum().backward(inputs=[w, y])  # a leaf and an intermediate: only they get .grad
+    filled = [x.grad, w.grad.tolist(), y.grad.tolist()]
+    (x * w).sum().backward(inputs=x)  # one tensor; w's gradient stays as it was
+    return [*filled, x.grad.tolist(), w.grad.tolist()]
+
+
+def test_backward_fills_only_the_inputs_asked_for_as_in_pytorch():
+    assert _backward_with_inputs(tg) == _backward_with_inputs(torch)
+    for L in (tg, torch):
+        x = L.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError):
+            (x * 2).sum().backward(inputs=[L.ones(2)])
