@@ -501,3 +501,22 @@ def test_backward_fills_only_the_inputs_asked_for_as_in_pytorch():
         x = L.ones(2, requires_grad=True)
         with pytest.raises(RuntimeError):
             (x * 2).sum().backward(inputs=[L.ones(2)])
+
+
+def _walk(L):
+    """Follow `next_functions` from a loss down to its leaf, as a learner walks PyTorch's
+    graph: the node names, what each points to, and the leaf at the end."""
+    x = L.ones(2, requires_grad=True)
+    y = ((x * 2) + L.ones(2)).sum()
+    seen, node = [], y.grad_fn
+    while type(node).__name__ != "AccumulateGrad":
+        name = repr(node).split(" object at ")[0].lstrip("<")
+        kinds = [None if n is None else type(n).__name__ for n, _ in node.next_functions]
+        seen.append((name, [k if k in (None, "AccumulateGrad") else "node" for k in kinds]))
+        node = next(n for n, _ in node.next_functions if n is not None)
+    return seen, node.variable is x
+
+
+def test_next_functions_walk_the_graph_as_in_pytorch():
+    assert _walk(tg) == _walk(torch)
+    assert _walk(tg)[0][0] == ("SumBackward0", ["node"])

@@ -159,8 +159,38 @@ class Context:
         self.parents = self.needs_input_grad = self.saved_tensors = self.saved_versions = ()
         self.released = True
 
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Where the gradient goes next, one pair per input, as PyTorch's
+        `grad_fn.next_functions`: the input's own `grad_fn`, an `AccumulateGrad` holding it for
+        a leaf that requires grad, or None for an input that needs no gradient; the 0 says which
+        output of that node (each op here has one). Empty once released."""
+        return tuple((_next_node(parent), 0) for parent in self.parents)
+
     def __repr__(self) -> str:
-        return f"<{self.name}Backward{' (released)' if self.released else ''}>"
+        """As PyTorch prints a node: `<MulBackward0 object at 0x…>`."""
+        return f"<{self.torch_name} object at {hex(id(self))}>"
+
+
+class AccumulateGrad:
+    """The node where backward ends for a leaf that requires grad, as PyTorch shows it in
+    `next_functions`: it adds the gradient into `variable.grad`. Here only for reading the
+    graph (the engine accumulates in `engine.accumulate_grad`); a new one each time it is
+    asked for, where PyTorch keeps one per leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _next_node(tensor: Tensor) -> Any:
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn
+    return AccumulateGrad(tensor) if tensor.requires_grad else None
 
 
 class Op:
