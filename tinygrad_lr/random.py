@@ -505,6 +505,8 @@ def randint(
     if not low < high:
         raise ValueError(f"randint expects low < high, got low={low} and high={high}")
     dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        low, high = _float_bounds(low, high, dtype)
     if dtype.kind in "iub":  # the bounds must fit the dtype, as PyTorch checks
         smallest, largest = (
             (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
@@ -521,6 +523,29 @@ def randint(
     words = gen.random64(n) if span >= 2**28 else gen.random32(n).astype(np.uint64)
     offsets = words % np.uint64(span) + np.uint64(low % 2**64)  # wraps like C's uint64
     return offsets.view(np.int64).astype(dtype).reshape(shape)
+
+
+def _float_bounds(low: int, high: int, dtype: np.dtype) -> tuple[int, int]:
+    """[low, high) for integers drawn into a float dtype, as PyTorch adjusts it: past 2**24
+    (float32) or 2**53 (float64) not every integer is a float, so low moves up and high down to
+    the nearest bounds whose draws, once rounded to the dtype, stay inside [low, high); PyTorch
+    warns there, and so do we."""
+    digits = np.finfo(dtype).nmant + 1  # 24 or 53
+    for name, value in (("from", low), ("to - 1", high - 1)):
+        if not -(2**digits) <= value <= 2**digits:
+            warnings.warn(
+                f"random_/randint: {name} = {value} is outside ±2**{digits}, where {dtype} "
+                "holds every integer: the draws are not uniform over the integers there",
+                UserWarning,
+                stacklevel=3,
+            )
+    above = int(dtype.type(low + 1))  # the float just above low, as an integer
+    if above < low:
+        low = above + 2 ** (abs(low + 1).bit_length() - 1 - digits + 1)
+    below = int(dtype.type(high - 1))
+    if below >= high:
+        high = below - 2 ** (abs(high - 1).bit_length() - 1 - digits + 1)
+    return low, high
 
 
 def random_int64(shape: Shape = (), generator: Generator | None = None) -> np.ndarray:

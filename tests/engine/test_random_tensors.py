@@ -358,3 +358,25 @@ def test_filling_a_view_writes_into_the_tensor_it_views():
         whole[:, 1].normal_()
         assert (whole[:, 0] >= 1).all() and (whole[:, 2] >= 1).all()
         assert (whole[:, 1] < 1).any()
+
+
+@pytest.mark.parametrize(
+    ("dtype", "low", "high"),
+    [
+        ("float32", 0, 2**25),
+        ("float32", 0, 2**28),  # high moves down below 2**28: 32-bit words, as in PyTorch
+        ("float32", -(2**26) - 3, 7),
+        ("float64", -(2**60), 2**55),
+    ],
+)
+def test_integer_draws_past_a_floats_mantissa_move_the_bounds_and_warn_as_in_pytorch(
+    dtype, low, high
+):
+    """Past 2**24 (float32) or 2**53 (float64) PyTorch moves the bounds to floats that keep
+    every draw inside [low, high), and warns."""
+    for make in (
+        lambda L: L.zeros(6, dtype=getattr(L, dtype)).random_(low, high),
+        lambda L: L.randint(low, high, (5,), dtype=getattr(L, dtype)),
+    ):
+        with pytest.warns(UserWarning):
+            _assert_same_draws(make)
