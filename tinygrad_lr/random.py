@@ -752,8 +752,8 @@ def init_xavier_uniform(
     dtype: npt.DTypeLike = np.float32,
     generator: Generator | None = None,
 ) -> np.ndarray:
-    """`nn.init.xavier_uniform_`: U(−a, a) with a = √3 · `xavier_std`."""
-    bound = math.sqrt(3.0) * xavier_std(shape, gain)
+    """`nn.init.xavier_uniform_`: U(−a, a) with a = `xavier_bound`."""
+    bound = xavier_bound(shape, gain)
     return uniform(shape, -bound, bound, dtype, generator)
 
 
@@ -761,6 +761,11 @@ def xavier_std(shape: Shape, gain: float = 1.0) -> float:
     """Glorot's standard deviation for a weight of this shape: gain · √(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(shape)
     return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def xavier_bound(shape: Shape, gain: float = 1.0) -> float:
+    """a of Glorot's U(−a, a): √3 · `xavier_std`, the bound of that standard deviation."""
+    return math.sqrt(3.0) * xavier_std(shape, gain)
 
 
 def init_xavier_normal(
@@ -792,11 +797,16 @@ def init_kaiming_uniform(
 ) -> np.ndarray:
     """`nn.init.kaiming_uniform_`: U(−bound, bound), bound = √3 · gain(nonlinearity, a) / √fan,
     fan being fan_in or fan_out as `mode` says. `nn.Linear` uses a = √5."""
-    std = kaiming_std(shape, a, mode, nonlinearity)
-    if std is None:
+    bound = kaiming_bound(shape, a, mode, nonlinearity)
+    if bound is None:
         return np.zeros(_shape(shape), dtype)
-    bound = math.sqrt(3.0) * std
     return uniform(shape, -bound, bound, dtype, generator)
+
+
+def kaiming_bound(shape: Shape, a: float, mode: str, nonlinearity: str) -> float | None:
+    """The bound of He's U(−bound, bound): √3 · `kaiming_std` (None for no elements)."""
+    std = kaiming_std(shape, a, mode, nonlinearity)
+    return None if std is None else math.sqrt(3.0) * std
 
 
 def init_kaiming_normal(

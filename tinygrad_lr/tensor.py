@@ -13,7 +13,7 @@ import numpy as np
 
 from . import autograd, ops, printing, random
 from .autograd import Context, Op, VersionCounter
-from .autograd.hooks import RemovableHandle
+from .autograd.hooks import add_hook
 from .device import check_cpu, device, dtype_asked
 from .dtypes import (
     DEFAULT_FLOAT,
@@ -219,13 +219,9 @@ class Tensor:
         Returns a handle whose `remove()` takes the hook out."""
         if not self.requires_grad:
             raise GraphError("cannot register a hook on a tensor that does not require grad")
-        if not callable(hook):
-            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
         if self._hooks is None:
             self._hooks = {}
-        handle = RemovableHandle(self._hooks)
-        self._hooks[handle.id] = hook
-        return handle
+        return add_hook(self._hooks, hook)
 
     def retain_grad(self) -> None:
         """Ask backward to fill `.grad` on this non-leaf tensor too, as in PyTorch."""
@@ -725,9 +721,9 @@ class Tensor:
         """
         args = tuple(arg.dtype if isinstance(arg, Tensor) else arg for arg in args)
         dtype = dtype_asked(args, device, dtype, "to")
-        if dtype is None or np.dtype(dtype) == self.dtype:
+        dtype = self.dtype if dtype is None else np.dtype(dtype)
+        if dtype == self.dtype:
             return self.clone() if copy else self
-        dtype = np.dtype(dtype)
         if not is_floating(dtype):
             return Tensor.wrap(self.array.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)

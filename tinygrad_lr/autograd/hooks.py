@@ -32,6 +32,16 @@ class RemovableHandle:
         self.remove()
 
 
+def add_hook(hooks: dict[int, Any], hook: Any) -> RemovableHandle:
+    """Put `hook` into `hooks` (a tensor's gradient hooks, a module's forward hooks) under a
+    new handle, and return the handle."""
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 def run_gradient_hooks(tensor: Any, grad: Any, recorded: bool) -> Any:
     """`grad` after the hooks of `tensor` (kept on the tensor, in `_hooks`), each seeing what
     the one before returned. `grad` is an array, or a tensor when the backward is recorded; a

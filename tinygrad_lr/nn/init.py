@@ -10,7 +10,6 @@ graph that saved the old values refuses to run backward) and returns the tensor.
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -118,7 +117,7 @@ def xavier_uniform_(
 ) -> Tensor:
     """Glorot: U(−a, a) with a = gain · √(6 / (fan_in + fan_out)), so the variance of the
     activations stays about the same forward and backward. Needs at least 2 dims."""
-    bound = math.sqrt(3.0) * random.xavier_std(tensor.shape, gain)
+    bound = random.xavier_bound(tensor.shape, gain)
     return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 
@@ -139,10 +138,9 @@ def kaiming_uniform_(
     """He: U(−bound, bound), bound = gain · √(3 / fan), gain = `calculate_gain(nonlinearity,
     a)`, fan = fan_in (the default) or fan_out as `mode` says. Needs at least 2 dims; an empty
     tensor is left as it is, with PyTorch's warning."""
-    std = random.kaiming_std(tensor.shape, a, mode, nonlinearity)
-    if std is None:  # no elements: nothing to draw
+    bound = random.kaiming_bound(tensor.shape, a, mode, nonlinearity)
+    if bound is None:  # no elements: nothing to draw
         return tensor
-    bound = math.sqrt(3.0) * std
     return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 

@@ -13,11 +13,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..autograd.hooks import RemovableHandle, add_hook
 from ..device import dtype_asked
 from ..dtypes import is_floating, to_numpy
 from ..errors import StateDictError
 from ..tensor import Tensor, clear_grads, tensor
-from ..utils.hooks import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -96,12 +96,7 @@ class Module:
         return self._add_hook("_forward_hooks", hook)
 
     def _add_hook(self, kind: str, hook: Callable[..., Any]) -> RemovableHandle:
-        if not callable(hook):
-            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
-        hooks = self.__dict__.setdefault(kind, {})
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return add_hook(self.__dict__.setdefault(kind, {}), hook)
 
     # --- adding by name ------------------------------------------------------------------------
     def add_module(self, name: str, module: Module | None) -> None:
