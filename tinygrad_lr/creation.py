@@ -153,7 +153,7 @@ def arange(
         return _make(values.astype(dtype), requires_grad)
     i = np.arange(count)
     lanes = 32 // dtype.itemsize
-    fma = _FMA[np.dtype(np.float64)]
+    fma = random.fma64  # every step in float64, whatever the dtype
     vector_start = fma(step, i - i % lanes, start).astype(dtype)
     in_vector = fma(i % lanes, step, vector_start)
     alone = fma(step, i, start)
