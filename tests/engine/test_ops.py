@@ -209,8 +209,13 @@ def test_matmul_method_and_reflected_form_match_torch():
         (slice(1, None), slice(None, None, 2)),
         (Ellipsis, None),
         (np.array([True, False, True]),),
+        (np.array([-1, 0, -3, -1]), np.array([-4, 2, 2, 3])),  # negative, one repeated
+        (np.array([[0], [2]]), np.array([[1, 1, -1]])),  # index arrays that broadcast
     ],
-    ids=["gather", "repeated", "slice-and-array", "int", "slices", "none", "mask"],
+    ids=[
+        "gather", "repeated", "slice-and-array", "int", "slices", "none", "mask", "negative",
+        "broadcast",
+    ],
 )
 def test_indexing_matches_torch(index):
     check_op(
@@ -220,6 +225,29 @@ def test_indexing_matches_torch(index):
             tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in index)
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "index"),
+    [
+        ((5, 3), (np.array([0, 4, 4, 4, -1]), np.array([2, 1, 1, 1, 1]))),
+        ((4, 3, 2), (np.array([1, 1, -3]), np.array([0, 0, 0]), np.array([1, 1, 1]))),
+        ((6,), np.array([5, -1, 0, 5], dtype=np.int32)),
+        ((3, 4), (np.array([[0], [2], [2]]), np.array([[1, -3, 3]]))),
+    ],
+    ids=["rows", "3-d", "1-d int32", "broadcast"],
+)
+def test_scatter_add_sums_repeats_in_the_order_numpy_add_at_does(shape, index):
+    """Index's backward flattens one-integer-array-per-dim indices before adding: the same
+    numbers added in the same order as np.add.at on the original index, to the bit."""
+    from tinygrad_lr.autograd.xp import Arrays
+
+    count = np.zeros(shape)[index].shape
+    values = (np.random.default_rng(3).standard_normal(count) * 10.0 ** np.arange(count[-1]))
+    values = values.astype(np.float32)
+    expected = np.zeros(shape, np.float32)
+    np.add.at(expected, index, values)
+    np.testing.assert_array_equal(Arrays.scatter_add(shape, index, values), expected)
 
 
 def test_indexing_with_a_tensor_of_indices_matches_torch():
