@@ -213,7 +213,14 @@ def test_matmul_method_and_reflected_form_match_torch():
         (np.array([[0], [2]]), np.array([[1, 1, -1]])),  # index arrays that broadcast
     ],
     ids=[
-        "gather", "repeated", "slice-and-array", "int", "slices", "none", "mask", "negative",
+        "gather",
+        "repeated",
+        "slice-and-array",
+        "int",
+        "slices",
+        "none",
+        "mask",
+        "negative",
         "broadcast",
     ],
 )
@@ -243,7 +250,7 @@ def test_scatter_add_sums_repeats_in_the_order_numpy_add_at_does(shape, index):
     from tinygrad_lr.autograd.xp import Arrays
 
     count = np.zeros(shape)[index].shape
-    values = (np.random.default_rng(3).standard_normal(count) * 10.0 ** np.arange(count[-1]))
+    values = np.random.default_rng(3).standard_normal(count) * 10.0 ** np.arange(count[-1])
     values = values.astype(np.float32)
     expected = np.zeros(shape, np.float32)
     np.add.at(expected, index, values)
