@@ -10,6 +10,7 @@ as ops of a new graph, so the gradients it returns can be differentiated again, 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -255,13 +256,30 @@ def _run(
                 if pg.array.dtype != data.dtype:
                     pg = xp.astype(pg, data.dtype)
             key = id(parent)
-            grads[key] = grads[key] + pg if key in grads else pg
+            if key not in grads:
+                grads[key] = pg
+            elif xp is None and _held_only_by(grads, key):
+                np.add(grads[key], pg, out=grads[key])  # no new array (see _held_only_by)
+            else:
+                grads[key] = grads[key] + pg
             if sent is not None:
                 sent.append((parent, pg))
         for tracer in tracers:  # visual.trace: a learner watching the chain rule run
             tracer.record(node, g, sent)
         if not retain_graph:
             ctx.release()
+
+
+def _held_only_by(grads: dict[int, Any], key: int) -> bool:
+    """Whether the gradient summed so far for `key` is an array of its own that nothing but
+    `grads` refers to, so the next gradient can be added into it in place. The sum is the
+    same; what is saved is a new array (for a large one, fresh memory the system must map).
+    PyTorch's engine steals its input buffer on the same condition. An array also held
+    elsewhere (a rule that sent the same gradient to two inputs, a view of another array, a
+    saved value, a hook's or a trace's copy) is never written."""
+    total = grads[key]
+    # three references: the dict's, `total`'s and getrefcount's own argument
+    return total.flags.owndata and total.flags.writeable and sys.getrefcount(total) == 3
 
 
 def _leading_to(order: list[Tensor], wanted: dict[int, Any]) -> set[int]:
