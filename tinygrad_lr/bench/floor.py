@@ -131,6 +131,19 @@ class Floor:
         return loss
 
 
+def row_max(z: np.ndarray, out: np.ndarray) -> None:
+    """The max of each row of z (N, C) into `out` (N,), the faster of NumPy's two ways: C
+    elementwise maxima over whole columns when the classes are few and the rows many, else
+    `max(axis=1)`."""
+    rows, classes = z.shape
+    if 2 <= classes <= 16 and rows >= 32 * classes:
+        np.maximum(z[:, 0], z[:, 1], out=out)
+        for j in range(2, classes):
+            np.maximum(out, z[:, j], out=out)
+    else:
+        z.max(axis=1, out=out)
+
+
 class FloorRowMajor(Floor):
     """The floor's step with the logits in PyTorch's layout, (N, C), as an engine returning
     `nn.Linear`'s output keeps them. Per-row work now runs along short rows, so the row max
@@ -144,8 +157,7 @@ class FloorRowMajor(Floor):
         return self.buffers[rows]
 
     def step(self, X: np.ndarray, y: np.ndarray) -> float:
-        rows, classes = len(y), len(self.b)
-        buf = self.buffers_for(rows)
+        buf = self.buffers_for(len(y))
         z, w, top, total, work = buf.z, buf.w, buf.max, buf.sum, buf.work
         flat = z.reshape(-1)
         np.matmul(X, self.W.T, out=z)
@@ -154,12 +166,7 @@ class FloorRowMajor(Floor):
         np.take(flat, buf.flat_index, out=buf.target_logit)
         np.take(self.class_weight, y, out=w)
         weight_sum = w.sum()
-        if 2 <= classes <= 16 and rows >= 32 * classes:
-            np.maximum(z[:, 0], z[:, 1], out=top)
-            for j in range(2, classes):
-                np.maximum(top, z[:, j], out=top)
-        else:
-            z.max(axis=1, out=top)
+        row_max(z, out=top)
         z -= top[:, None]
         np.exp(z, out=z)
         np.matmul(z, self.ones, out=total)
@@ -176,5 +183,70 @@ class FloorRowMajor(Floor):
         np.put(flat, buf.flat_index, buf.target_logit)
         np.matmul(z.T, X, out=self.dW)
         z.sum(axis=0, out=self.db)
+        self.adam.step([self.dW, self.db])
+        return loss
+
+
+class PrimitivesFloor(FloorRowMajor):
+    """The step as tinygrad_lr's composite computes it, at the least cost: one NumPy call per
+    primitive op of the forward pass and per backward rule, each writing into a buffer
+    allocated once, the row max and row sums done the fast way; no tensors, no graph, no
+    checks. No engine that runs these primitives on NumPy can take less, so
+    `tinygrad_lr / primitives floor` is what the engine itself costs, and
+    `primitives floor / floor` what composing the loss from primitives costs against its closed
+    form (more passes over the (N, C) logits: each primitive reads and writes them).
+
+    Forward, as `F.linear`, `F.log_softmax` and `F.nll_loss` compose it: MatMul (X Wᵀ), Add (b),
+    the detached row max, Sub, Exp, Sum, Log, Sub, Index (the target's log-probability), Neg,
+    Mul (class weight), Sum, Div (Σ w_y). Backward: each rule in the engine's order, the two
+    gradients of x − m summed in place.
+    """
+
+    def buffers_for(self, rows: int) -> Buffers:
+        if rows not in self.buffers:
+            classes = len(self.b)
+            buf = Buffers((rows, classes), rows, classes, self.b.dtype)
+            # mm = X Wᵀ, shifted = z − m, e = exp(shifted), logp = shifted − log Σe, and two
+            # for the backward: d logp (then d shifted), and the Exp rule's g · e
+            buf.mm, buf.shifted, buf.e, buf.logp, buf.dlogp, buf.de = (
+                np.empty((rows, classes), self.b.dtype) for _ in range(6)
+            )
+            buf.log_sum = np.empty(rows, self.b.dtype)
+            self.buffers[rows] = buf
+        return self.buffers[rows]
+
+    def step(self, X: np.ndarray, y: np.ndarray) -> float:
+        buf = self.buffers_for(len(y))
+        z, w, picked, work = buf.z, buf.w, buf.target_logit, buf.work
+        total, log_sum = buf.sum, buf.log_sum  # Σ exp(shifted) and its log, per row
+        # forward
+        np.matmul(X, self.W.T, out=buf.mm)  # MatMul
+        np.add(buf.mm, self.b, out=z)  # Add
+        row_max(z, out=buf.max)  # the detached max
+        np.subtract(z, buf.max[:, None], out=buf.shifted)  # Sub
+        np.exp(buf.shifted, out=buf.e)  # Exp
+        np.matmul(buf.e, self.ones, out=total)  # Sum
+        np.log(total, out=log_sum)  # Log
+        np.subtract(buf.shifted, log_sum[:, None], out=buf.logp)  # Sub
+        np.add(buf.row_offsets, y, out=buf.flat_index)
+        np.take(buf.logp.reshape(-1), buf.flat_index, out=picked)  # Index
+        np.take(self.class_weight, y, out=w)
+        weight_sum = w.sum()
+        np.negative(picked, out=work)  # Neg
+        work *= w  # Mul
+        loss = float(work.sum() / weight_sum)  # Sum, Div
+        # backward: Div, Sum (a broadcast), Mul and Neg: d picked = −w_y / Σ w_y
+        np.divide(w, -weight_sum, out=work)
+        buf.dlogp.fill(0)  # Index: zeros, the gradient put at the targets
+        np.put(buf.dlogp.reshape(-1), buf.flat_index, work)
+        # Sub (logp = shifted − log Σe): d shifted = d logp, d log Σe = −(row sums of d logp)
+        np.matmul(buf.dlogp, self.ones, out=log_sum)
+        np.negative(log_sum, out=log_sum)
+        log_sum /= total  # Log: divided by Σe
+        np.multiply(buf.e, log_sum[:, None], out=buf.de)  # Sum (broadcast), then Exp: times e
+        buf.dlogp += buf.de  # the two gradients of shifted, summed in place
+        # Sub (z − m, m detached) and Add pass it on; b's gradient sums the rows
+        np.matmul(buf.dlogp.T, X, out=self.dW)  # MatMul (and Permute: dW = (Xᵀ dz)ᵀ)
+        buf.dlogp.sum(axis=0, out=self.db)
         self.adam.step([self.dW, self.db])
         return loss

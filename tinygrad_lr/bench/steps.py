@@ -7,6 +7,8 @@ weighted mean:
 
 - `floor`: the leanest NumPy step (`floor.Floor`), logits class-major;
 - `floor (N, C)`: the same with PyTorch's logits layout (`floor.FloorRowMajor`);
+- `primitives floor`: the composite's primitive ops and backward rules, one NumPy call each
+  into buffers allocated once, no engine (`floor.PrimitivesFloor`);
 - `lesson NumPy`: the lesson's hand-derived step (`tinygrad_lr.lesson.train.HandDerived`), the
   NumPy column this benchmark used to compare with;
 - `tinygrad_lr`: the step as a user writes it (`user_step`): `nn.Linear`,
@@ -27,7 +29,7 @@ import numpy as np
 import tinygrad_lr as tg
 from tinygrad_lr import fused
 
-from .floor import Floor, FloorRowMajor
+from .floor import Floor, FloorRowMajor, PrimitivesFloor
 
 LR = 1e-3  # Adam's learning rate, every column
 DTYPE = np.float32
@@ -156,6 +158,7 @@ def torch_module() -> Any:
 IMPLEMENTATIONS: dict[str, Callable[..., Step]] = {
     "floor": lambda W, b, cw: Floor(W, b, cw, LR).step,
     "floor (N, C)": lambda W, b, cw: FloorRowMajor(W, b, cw, LR).step,
+    "primitives floor": lambda W, b, cw: PrimitivesFloor(W, b, cw, LR).step,
     "lesson NumPy": lesson_step,
     "tinygrad_lr": lambda W, b, cw: user_step(tg, W, b, cw),
     "tinygrad_lr fused": fused_step,
