@@ -457,13 +457,21 @@ def plot(summary: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.5), width_ratios=[1.4, 1])
     entries = []  # (label, interval, goal or None, colour)
-    shown = [("tinygrad_lr", "floor"), ("tinygrad_lr fused", "floor"), ("tinygrad_lr", "PyTorch")]
-    colours = {"floor": "tab:blue", "PyTorch": "tab:orange"}
+    shown = [
+        ("tinygrad_lr", "floor"),
+        ("primitives floor", "floor"),  # beside the goal: what no engine of these ops wins back
+        ("tinygrad_lr fused", "floor"),
+        ("tinygrad_lr", "PyTorch"),
+    ]
+    colours = {"floor": "tab:blue", "PyTorch": "tab:orange", "primitives floor": "tab:gray"}
     for name, t in summary["training"].items():
         for n, d, cpu, _ in t["ratios"]:
             if (n, d) in shown:
-                goal = TRAINING_GOALS.get((name, n, d))
-                entries.append((f"{name}: {label(n, d)}", cpu, goal, colours[d]))
+                goal = TRAINING_GOALS.get(
+                    (name, "tinygrad_lr" if n == "primitives floor" else n, d)
+                )
+                colour = colours[n] if n in colours else colours[d]
+                entries.append((f"{name}: {label(n, d)}", cpu, goal, colour))
     if "ratio" in summary.get("chain", {}):
         entries.append(
             ("chain: tinygrad_lr / PyTorch", summary["chain"]["ratio"][0], 1.0, "tab:orange")
