@@ -23,9 +23,12 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from .autograd import Op, no_grad
+from .autograd import Context, Op, no_grad
 from .gradcheck import numeric_gradient
 from .tensor import Tensor
+
+# per recorded op, by its node's id: the node, its forward's keyword parameters, its inputs' values
+Kept = tuple[Any, dict[str, Any], list[np.ndarray]]
 
 
 @dataclass
@@ -33,7 +36,7 @@ class NodeRecord:
     """One backward step: the node's op, what it computed from, and the gradients it moved."""
 
     label: str  # the op's name, or the Function's
-    output: int  # id of the tensor the node made
+    output: int  # id of the node
     op: Any  # the Op subclass, or the Function subclass
     is_function: bool
     inputs: list[np.ndarray]  # the values of the node's tensor inputs, in order
@@ -66,21 +69,24 @@ class Divergence:
 class _Recorder:
     """A backward tracer (`autograd.tracers`) that keeps a `NodeRecord` per step."""
 
-    def __init__(self, params: dict[int, tuple[Any, dict[str, Any]]]) -> None:
+    def __init__(self, params: dict[int, Kept]) -> None:
         self.params = params
         self.records: list[NodeRecord] = []
 
-    def record(self, node: Tensor, g: np.ndarray, sent: list[tuple[Tensor, np.ndarray]]) -> None:
-        ctx = node.grad_fn
+    def record(self, ctx: Context, g: np.ndarray, sent: list[tuple[Any, np.ndarray]]) -> None:
         function = getattr(ctx, "function", None)
-        parents = list(ctx.parents)
+        parents = list(ctx.inputs)
         entry = self.params.get(id(ctx))
+        if function is not None:  # a Function's node keeps its arguments
+            inputs = [np.array(a.array) for a in ctx.arguments if hasattr(a, "array")]
+        else:  # the graph keeps no intermediate values: they were copied at the forward pass
+            inputs = [] if entry is None else entry[2]
         record = NodeRecord(
             label=node_label(ctx),
-            output=id(node),
+            output=id(ctx),
             op=function if function is not None else ctx.op,
             is_function=function is not None,
-            inputs=[np.array(p.array) for p in parents],
+            inputs=inputs,
             arguments=tuple(getattr(ctx, "arguments", ())),
             params=None if entry is None else entry[1],
             received=np.array(g),
@@ -96,10 +102,13 @@ class _Recorder:
 
 
 @contextlib.contextmanager
-def _op_parameters(store: dict[int, tuple[Any, dict[str, Any]]]) -> Iterator[None]:
-    """Keep the keyword parameters of every recorded `Op` applied in this thread (a node keeps
-    its inputs but not the parameters its forward took, such as Sum's axes). `Op.apply` is
-    wrapped for the duration; other threads pass straight through."""
+def _op_parameters(
+    store: dict[int, Kept],
+) -> Iterator[None]:
+    """Keep the keyword parameters and input values of every recorded `Op` applied in this
+    thread (a node keeps neither the parameters its forward took, such as Sum's axes, nor the
+    values of inputs other ops made). `Op.apply` is wrapped for the duration; other threads
+    pass straight through."""
     original = Op.__dict__.get("apply")
     if not isinstance(original, classmethod):  # nothing to wrap: Ops' nodes go unchecked
         yield
@@ -109,7 +118,8 @@ def _op_parameters(store: dict[int, tuple[Any, dict[str, Any]]]) -> Iterator[Non
     def apply(cls: type[Op], *inputs: Any, **params: Any) -> Tensor:
         out = original.__func__(cls, *inputs, **params)
         if threading.get_ident() == thread and out.grad_fn is not None:
-            store[id(out.grad_fn)] = (out.grad_fn, params)  # the ctx kept: its id stays unique
+            # the ctx kept, so that its id stays unique; the inputs' values copied
+            store[id(out.grad_fn)] = (out.grad_fn, params, [np.array(t.array) for t in inputs])
         return out
 
     Op.apply = classmethod(apply)
@@ -130,12 +140,12 @@ def record_backward(
 ) -> tuple[list[NodeRecord], str | None]:
     """Run `fn(*inputs)` and its backward under `upstream`, keeping every step. Returns the
     records and, when backward raised, the node it raised in ("MyMul (node 2 of 4)")."""
-    params: dict[int, tuple[Any, dict[str, Any]]] = {}
+    params: dict[int, Kept] = {}
     recorder = _Recorder(params)
     with _op_parameters(params):
         out = fn(*inputs)
-    nodes = [t for t in autograd.topological_order(out) if t.grad_fn is not None]
-    labels = [(id(t), node_label(t.grad_fn)) for t in nodes]
+    nodes = [n for n in autograd.topological_order(out) if isinstance(n, Context)]
+    labels = [(id(n), node_label(n)) for n in nodes]
     autograd.tracers.append(recorder)
     try:
         out.backward(upstream)

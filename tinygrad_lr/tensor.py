@@ -6,6 +6,7 @@ op from `ops.py` (or composes several, like `mean`). The engine itself is in `au
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -83,12 +84,12 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_hooks",
+        "_name",
         "_requires_grad",
         "_version_counter",
         "array",
         "grad",
         "grad_fn",
-        "name",
         "retains_grad",
     )
     __array_ufunc__ = None  # so `array + tensor` calls Tensor.__radd__, not a NumPy loop over us
@@ -116,7 +117,7 @@ class Tensor:
             raise TypeError(f"Tensor(): expected data or a shape of ints, got {data!r}")
         self.array: np.ndarray = as_array(values, DEFAULT_FLOAT if dtype is None else dtype)
         self.grad: Tensor | None = None
-        self.name = name
+        self._name = name
         self.grad_fn: Context | None = None  # the record of the op that made it (None: a leaf)
         self._requires_grad = False
         self.retains_grad = False  # backward fills .grad of leaves, and of these (retain_grad)
@@ -141,7 +142,7 @@ class Tensor:
         another tensor's memory passes that tensor's `version` counter, to share it."""
         out = Tensor.__new__(Tensor)
         out.array = data if type(data) is np.ndarray else np.asarray(data)
-        out.grad, out.name, out.grad_fn = None, None, grad_fn
+        out.grad, out._name, out.grad_fn = None, None, grad_fn
         out._requires_grad, out.retains_grad = grad_fn is not None, False
         out._version_counter, out._hooks = version, None
         return out
@@ -164,6 +165,17 @@ class Tensor:
         return 0 if counter is None else counter.value
 
     # --- attributes, as in PyTorch -------------------------------------------------------------
+    @property
+    def name(self) -> str | None:
+        """A name for drawings and traces of the graph (`visual`), e.g. "X" or "loss"."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = value
+        if self.grad_fn is not None:  # the graph keeps the node, not this tensor: tell the node
+            self.grad_fn.output_name = value
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
@@ -219,6 +231,11 @@ class Tensor:
         Returns a handle whose `remove()` takes the hook out."""
         if not self.requires_grad:
             raise GraphError("cannot register a hook on a tensor that does not require grad")
+        node = self.grad_fn
+        if node is not None:  # kept on the node, which the graph keeps (it may not keep us)
+            if node.hooks is None:
+                node.hooks = {}
+            return add_hook(node.hooks, hook)
         if self._hooks is None:
             self._hooks = {}
         return add_hook(self._hooks, hook)
@@ -228,6 +245,8 @@ class Tensor:
         if not self.requires_grad:
             raise GraphError("retain_grad() on a tensor that does not require grad")
         self.retains_grad = True
+        if self.grad_fn is not None:  # the node fills .grad while this tensor lives
+            self.grad_fn.retained = weakref.ref(self)
 
     @property
     def data(self) -> Tensor:
@@ -375,11 +394,12 @@ class Tensor:
         for t in inputs:
             if not t.requires_grad:
                 raise GraphError("backward: one of the inputs does not require grad")
-        captured: dict[int, Any] = {id(t): None for t in inputs}
+        node_of = autograd.engine.node_of
+        captured: dict[int, Any] = {id(node_of(t)): None for t in inputs}
         autograd.backward(self, grad, keep, capture=captured, create_graph=create_graph)
         for t in dict.fromkeys(inputs):  # each once, even if listed twice
-            if captured[id(t)] is not None:
-                autograd.accumulate_grad(t, captured[id(t)])
+            if captured[id(node_of(t))] is not None:
+                autograd.accumulate_grad(t, captured[id(node_of(t))])
 
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:

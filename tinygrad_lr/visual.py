@@ -1,9 +1,11 @@
 """See the backward pass: the graph behind a tensor as Graphviz DOT, and a chain-rule trace.
 
 `draw_graph(loss)` returns DOT text: one box per tensor (name, shape, dtype, a summary of its
-values and, after backward, of its gradient), one ellipse per op, arrows in the direction data
-flows. `with trace() as t: loss.backward()` records one row per backward step, in the order the
-engine visits the ops; `print(t)` shows them, `t.records` gives them as dicts.
+values and, after backward, of its gradient; the graph keeps no intermediate result, so those
+show their values only when drawn from or retaining their gradient), one ellipse per op, arrows
+in the direction data flows. `with trace() as t: loss.backward()` records one row per backward
+step, in the order the engine visits the ops; `print(t)` shows them, `t.records` gives them as
+dicts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .autograd import Context
 from .tensor import Tensor
 
 
@@ -29,11 +32,12 @@ def summary(array: np.ndarray | None) -> str:
     return f"mean {a.mean():.4g}, min {a.min():.4g}, max {a.max():.4g}"
 
 
-def _describe(t: Tensor) -> str:
-    """A tensor's name, else what made it ("Sub result") or "leaf"."""
-    if t.name:
-        return t.name
-    return f"{t.grad_fn.name} result" if t.grad_fn is not None else "leaf"
+def _describe(node: Any) -> str:
+    """A node of the graph by the name of its tensor, else what made it ("Sub result"); a
+    leaf by its name, else "leaf"."""
+    if isinstance(node, Context):
+        return node.__dict__.get("output_name") or f"{node.name} result"
+    return node.name or "leaf"
 
 
 # --- graph drawing ---------------------------------------------------------------------------
@@ -43,6 +47,14 @@ def _label(t: Tensor, show_grad: bool) -> str:
     lines.append(f"data {summary(t.array)}")
     if show_grad and t.grad is not None:
         lines.append(f"grad {summary(t.grad.array)}")
+    return "\\n".join(line.replace('"', "'") for line in lines)
+
+
+def _unkept_label(node: Context) -> str:
+    """An intermediate result's box: its name, shape and dtype; its values are not kept."""
+    name = node.__dict__.get("output_name")
+    lines = [name] if name else []
+    lines += [f"{node.out_shape} {node.out_dtype}", "values not kept"]
     return "\\n".join(line.replace('"', "'") for line in lines)
 
 
@@ -69,24 +81,28 @@ def draw_graph(tensor: Tensor, path: str | Path | None = None, show_grad: bool =
         "  rankdir=TB;",
         '  node [fontname="Helvetica", fontsize=10];',
     ]
+    root = autograd.engine.node_of(tensor)
     seen: set[int] = set()
-    stack = [tensor]
+    stack = [root]
     while stack:
-        t = stack.pop()
-        if id(t) in seen:
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        seen.add(id(t))
-        lines.append(f'  t{id(t)} [label="{_label(t, show_grad)}", {_style(t)}];')
-        ctx = t.grad_fn
-        if ctx is None:
+        seen.add(id(node))
+        if not isinstance(node, Context):  # a leaf: a parameter, the data, a constant
+            lines.append(f'  t{id(node)} [label="{_label(node, show_grad)}", {_style(node)}];')
             continue
-        op_label = ctx.name + (" (released by backward)" if ctx.released else "")
-        lines.append(
-            f'  op{id(ctx)} [label="{op_label}", shape=ellipse, style=filled, fillcolor="#f4f4f4"];'
-        )
-        lines.append(f"  op{id(ctx)} -> t{id(t)};")
-        for parent in ctx.parents:
-            lines.append(f"  t{id(parent)} -> op{id(ctx)};")
+        # the tensor an op made: the graph keeps the op's node, not the tensor, so its values
+        # are known only for the one drawn from and for one that asked to retain its gradient
+        made = tensor if node is root else (node.retained and node.retained())
+        label = _label(made, show_grad) if made is not None else _unkept_label(node)
+        lines.append(f'  t{id(node)} [label="{label}", shape=box, style="rounded"];')
+        op_label = node.name + (" (released by backward)" if node.released else "")
+        style = 'shape=ellipse, style=filled, fillcolor="#f4f4f4"'
+        lines.append(f'  op{id(node)} [label="{op_label}", {style}];')
+        lines.append(f"  op{id(node)} -> t{id(node)};")
+        for parent in node.inputs:
+            lines.append(f"  t{id(parent)} -> op{id(node)};")
             stack.append(parent)
     lines.append("}")
     dot = "\n".join(lines) + "\n"
@@ -125,10 +141,11 @@ class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
     """Record every step of the backward passes run inside the `with` block.
 
     Each record: `step`, `op`, `output` (the name of the tensor the op made, or what made it)
-    and `output_id` (its `id`),
-    `rule` (the op's math, from its docstring), `grad_out` (shape and summary of the gradient
-    arriving at the op), `grads_in` (for each input that receives a gradient: its name and id,
-    shape, a summary and the array of the gradient sent to it, after unbroadcasting).
+    and `output_id` (the `id` of the op's node, its `grad_fn`), `rule` (the op's math, from its
+    docstring), `grad_out` (shape and summary of the gradient arriving at the op), `grads_in`
+    (for each input that receives a gradient: its name and the id of its node, the op that made
+    it or the leaf itself, shape, a summary and the array of the gradient sent to it, after
+    unbroadcasting).
     """
 
     def __init__(self) -> None:
@@ -141,8 +158,7 @@ class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
     def __exit__(self, *exc: object) -> None:
         autograd.tracers.remove(self)
 
-    def record(self, node: Tensor, g: np.ndarray, inputs: list[tuple[Tensor, np.ndarray]]) -> None:
-        ctx = node.grad_fn
+    def record(self, ctx: Context, g: np.ndarray, inputs: list[tuple[Any, np.ndarray]]) -> None:
         doc = (ctx.op.__doc__ or "").strip().splitlines()
         g = getattr(g, "array", g)  # a recorded backward (create_graph) sends tensors
         inputs = [(p, getattr(pg, "array", pg)) for p, pg in inputs]
@@ -150,8 +166,8 @@ class trace:  # noqa: N801 - used like no_grad: `with trace() as t:`
             {
                 "step": len(self.records) + 1,
                 "op": ctx.name,
-                "output": _describe(node),
-                "output_id": id(node),
+                "output": _describe(ctx),
+                "output_id": id(ctx),
                 "rule": doc[0] if doc else "",
                 "grad_out": {"shape": tuple(g.shape), "summary": summary(g)},
                 "grads_in": [

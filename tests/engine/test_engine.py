@@ -223,19 +223,19 @@ def test_no_grad_works_as_a_decorator_and_survives_exceptions():
     assert (w * 2).requires_grad
 
 
-def test_topological_order_puts_every_tensor_before_its_inputs():
+def test_topological_order_puts_every_node_before_its_inputs():
     a = tensor([1.0], requires_grad=True)
     b = a * 2
     c = b + a
     d = c * b
     order = topological_order(d)
-    position = {id(t): i for i, t in enumerate(order)}
-    assert len(order) == 4
-    for t in order:
-        if t.grad_fn is not None:
-            for parent in t.grad_fn.parents:
-                if parent.requires_grad:  # constants like the 2 in `a * 2` are not visited
-                    assert position[id(t)] < position[id(parent)]
+    position = {id(node): i for i, node in enumerate(order)}
+    assert order[0] is d.grad_fn and order[-1] is a  # the nodes of the ops, then the leaf
+    assert {id(node) for node in order} == {id(d.grad_fn), id(c.grad_fn), id(b.grad_fn), id(a)}
+    for node in order[:-1]:
+        for parent in node.inputs:
+            if parent._requires_grad:  # constants like the 2 in `a * 2` are not visited
+                assert position[id(node)] < position[id(parent)]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,11 @@
 Reading order: `unbroadcast` (the one place where broadcasting is undone), `topological_order`,
 `backward` (the chain rule), `grad` (the same, returning the gradients instead of storing them).
 
+The graph is made of nodes: the `Context` of each recorded op (a tensor's `grad_fn`), whose
+`inputs` lead to the nodes of the ops that made its inputs, and the leaves (parameters, data),
+which are tensors. As in PyTorch, no intermediate tensor is part of it: a result the program no
+longer holds is freed at once, unless a backward rule saved its values.
+
 `backward(..., create_graph=True)` runs the same rules with tensors in place of arrays
 (`ctx.xp` is then the tensor namespace, see `xp.py`): each step of the backward pass is recorded
 as ops of a new graph, so the gradients it returns can be differentiated again, to any order.
@@ -55,15 +60,26 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str = "op", xp: Any 
 # ---------------------------------------------------------------------------------------------
 # The backward pass
 # ---------------------------------------------------------------------------------------------
-def topological_order(*roots: Tensor) -> list[Tensor]:
-    """Every tensor the roots depend on (that requires grad), each listed before its inputs.
+def node_of(t: Tensor) -> Any:
+    """Where a tensor sits in the graph: the `Context` of the op that made it, or, for a leaf,
+    the tensor itself. The graph is made of these: it keeps no intermediate tensor."""
+    return t.grad_fn or t
 
-    An explicit stack instead of recursion, so a graph of any depth works. A tensor is appended
+
+def topological_order(*roots: Tensor) -> list[Any]:
+    """Every node the roots depend on (that requires grad), each listed before its inputs: the
+    `Context` of each op, and the leaves (tensors) where the graph ends.
+
+    An explicit stack instead of recursion, so a graph of any depth works. A node is appended
     after all its inputs (post-order), and the list is reversed at the end.
     """
-    order: list[Tensor] = []
+    return _order([node_of(root) for root in roots])
+
+
+def _order(roots: list[Any]) -> list[Any]:
+    order: list[Any] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    stack: list[tuple[Any, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -72,18 +88,17 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        ctx = node.grad_fn
-        if ctx is None:  # a leaf has no inputs: it is done as soon as it is seen
+        if not isinstance(node, Context):  # a leaf has no inputs: it is done as soon as it is seen
             order.append(node)
             continue
-        if ctx.released:
+        if node.released:
             raise GraphError(
                 f"Trying to backward through the graph a second time: the graph behind "
-                f"{ctx.name} was released by an earlier backward(). Call backward("
+                f"{node.name} was released by an earlier backward(). Call backward("
                 f"retain_graph=True) the first time if you need to backward twice."
             )
         stack.append((node, True))
-        for parent in ctx.parents:
+        for parent in node.inputs:
             if parent._requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     order.reverse()
@@ -115,31 +130,29 @@ def accumulate_grad(t: Tensor, g: Any) -> None:
         t.grad.version.bump()
 
 
-def _saved_as_tensors(ctx: Context, node: Tensor) -> tuple[Any, ...]:
+def _saved_as_tensors(ctx: Context, wrap: Any) -> tuple[Any, ...]:
     """What `ctx` saved for backward, as tensors carrying their graph, for a recorded backward.
 
-    An op saves arrays: its inputs', its output's (`node`), or data such as a mask. Each array
-    is matched to the tensor it belongs to (the input at the same position first, so that
-    `x * x.detach()`, two tensors sharing one array, keeps them apart); data that is not a float
-    (masks, indices) becomes a constant. A saved float array that is neither an input nor the
-    output was computed by the op itself, with no graph to differentiate: that is an error.
+    An op saves arrays: its inputs', its output's, or data such as a mask. `ctx.saved_versions`
+    says which saved value is which input's (that tensor is kept there) or the output's (a
+    tensor around it, made by this node, carries the graph on); data that is not a float (masks,
+    indices) becomes a constant. A saved float array that is neither was computed by the op
+    itself, with no graph to differentiate: that is an error. A `Function` saves tensors: its
+    inputs are themselves, its output becomes the node's.
     """
-    parents = ctx.parents
+    noted = ctx.saved_versions
+    known = {noted[k]: (noted[k + 1], noted[k + 2]) for k in range(0, len(noted), 4)}
     out = []
-    for i, a in enumerate(ctx.saved_tensors):
+    for k, a in enumerate(ctx.saved_tensors):
+        which, held = known.get(k, (None, None))
         if a is None:
             out.append(None)
-            continue
-        if hasattr(a, "array"):  # a Function saved tensors; its own output stands for the node
-            mine = any(a is p for p in parents) or a.array is not node.array
-            out.append(a if mine else node)
-            continue
-        if i < len(parents) and a is parents[i].array:
-            out.append(parents[i])
-        elif a is node.array:
-            out.append(node)
-        elif any(a is p.array for p in parents):
-            out.append(next(p for p in parents if a is p.array))
+        elif which is not None and which >= 0:
+            out.append(held)
+        elif which is not None:  # the output: its values, as a result of this node
+            out.append(wrap(getattr(a, "array", a), ctx))
+        elif hasattr(a, "array"):  # a tensor a Function computed and saved: as it is
+            out.append(a)
         elif a.dtype.kind in "fc":
             raise GraphError(
                 f"backward through {ctx.name} cannot be recorded (create_graph=True): its rule "
@@ -147,11 +160,11 @@ def _saved_as_tensors(ctx: Context, node: Tensor) -> tuple[Any, ...]:
                 "differentiate"
             )
         else:
-            out.append(node.wrap(a))
+            out.append(wrap(a))
     return tuple(out)
 
 
-def _recorded_rule(ctx: Context, node: Tensor, g: Tensor, xp: Any) -> Any:
+def _recorded_rule(ctx: Context, wrap: Any, g: Tensor, xp: Any) -> Any:
     """Run `ctx`'s backward rule on tensors, with `xp` the tensor namespace: every op it applies
     is recorded, so its result has a graph of its own."""
     if not ctx.op.backward_is_differentiable:
@@ -161,7 +174,7 @@ def _recorded_rule(ctx: Context, node: Tensor, g: Tensor, xp: Any) -> Any:
         )
     saved = ctx.saved_tensors
     if saved:
-        ctx.saved_tensors = _saved_as_tensors(ctx, node)
+        ctx.saved_tensors = _saved_as_tensors(ctx, wrap)
     ctx.xp = xp
     outer, recording.in_recorded_rule = recording.in_recorded_rule, True
     try:
@@ -207,65 +220,77 @@ def _run(
     xp: Any,
 ) -> None:
     """`backward`'s loop; `xp` is the tensor namespace when the backward is recorded, else None."""
-    roots = [(root, grad), *more_roots]
-    order = topological_order(*[r for r, _ in roots])
+    roots = [(node_of(r), g) for r, g in ((root, grad), *more_roots)]
+    order = _order([node for node, _ in roots])
     reaches = None
     if capture is not None:  # grad(): only the ops between the outputs and the inputs asked for
         reaches = _leading_to(order, capture)
         order = [node for node in order if id(node) in reaches]
     grads: dict[int, Any] = {}
-    for r, g in roots:
-        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    for node, g in roots:
+        grads[id(node)] = grads[id(node)] + g if id(node) in grads else g
+    wrap = root.wrap
+    recorded = xp is not None
     for node in order:
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        if node._hooks:  # tensor.register_hook: a learner's look at (or change to) g
-            g = run_gradient_hooks(node, g, xp is not None)
-        ctx = node.grad_fn
-        if capture is not None:
-            if id(node) in capture:
+        if not isinstance(node, Context):  # a leaf: the gradient ends here
+            if node._hooks:  # tensor.register_hook: a learner's look at (or change to) g
+                g = run_gradient_hooks(node._hooks, wrap, g, recorded)
+            if capture is None:
+                accumulate_grad(node, g)
+            elif id(node) in capture:
                 capture[id(node)] = g
-        elif ctx is None or node.retains_grad:
-            accumulate_grad(node, g)
-        if ctx is None:
             continue
-        if reaches is not None and not any(id(p) in reaches for p in ctx.parents):
-            continue  # a captured input with nothing asked for below it
+        ctx = node
+        if ctx.hooks:  # the hooks of a tensor an op made
+            g = run_gradient_hooks(ctx.hooks, wrap, g, recorded)
+        if capture is not None:
+            if id(ctx) in capture:
+                capture[id(ctx)] = g
+            if not any(id(p) in reaches for p in ctx.inputs):
+                continue  # a captured input with nothing asked for below it
+        elif ctx.retained is not None:  # retain_grad(): the tensor's .grad too, while it lives
+            kept = ctx.retained()
+            if kept is not None:
+                accumulate_grad(kept, g)
         if ctx.saved_versions:
-            ctx.check_versions(node)
-        recorded = xp is not None
-        input_grads = _recorded_rule(ctx, node, g, xp) if recorded else ctx.op.backward(ctx, g)
+            ctx.check_versions()
+        input_grads = _recorded_rule(ctx, wrap, g, xp) if recorded else ctx.op.backward(ctx, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         sent = [] if tracers else None  # what each input received, for a visual.trace
-        for parent, pg in zip(ctx.parents, input_grads, strict=True):
+        for parent, pg in zip(ctx.inputs, input_grads, strict=True):
             if pg is None or not parent._requires_grad:
                 continue
-            data = parent.array
-            if xp is None:
+            if isinstance(parent, Context):
+                shape, dtype = parent.out_shape, parent.out_dtype
+            else:
+                shape, dtype = parent.array.shape, parent.array.dtype
+            if not recorded:
                 if type(pg) is not np.ndarray:  # NumPy returns scalars from 0-d arithmetic
                     pg = np.asarray(pg)
-                if pg.shape != data.shape:
-                    pg = unbroadcast(pg, data.shape, ctx.name)
-                if pg.dtype != data.dtype:  # an op mixing dtypes sends each input its own dtype
-                    pg = pg.astype(data.dtype)
+                if pg.shape != shape:
+                    pg = unbroadcast(pg, shape, ctx.name)
+                if pg.dtype != dtype:  # an op mixing dtypes sends each input its own dtype
+                    pg = pg.astype(dtype)
             else:
-                if tuple(pg.shape) != data.shape:
-                    pg = unbroadcast(pg, data.shape, ctx.name, xp)
-                if pg.array.dtype != data.dtype:
-                    pg = xp.astype(pg, data.dtype)
+                if tuple(pg.shape) != shape:
+                    pg = unbroadcast(pg, shape, ctx.name, xp)
+                if pg.array.dtype != dtype:
+                    pg = xp.astype(pg, dtype)
             key = id(parent)
             if key not in grads:
                 grads[key] = pg
-            elif xp is None and _held_only_by(grads, key):
+            elif not recorded and _held_only_by(grads, key):
                 np.add(grads[key], pg, out=grads[key])  # no new array (see _held_only_by)
             else:
                 grads[key] = grads[key] + pg
             if sent is not None:
                 sent.append((parent, pg))
         for tracer in tracers:  # visual.trace: a learner watching the chain rule run
-            tracer.record(node, g, sent)
+            tracer.record(ctx, g, sent)
         if not retain_graph:
             ctx.release()
 
@@ -289,8 +314,9 @@ def _leading_to(order: list[Tensor], wanted: dict[int, Any]) -> set[int]:
     there whose rule cannot be recorded does not matter)."""
     reaches: set[int] = set()
     for node in reversed(order):  # inputs before the ops that use them
-        ctx = node.grad_fn
-        if id(node) in wanted or (ctx is not None and any(id(p) in reaches for p in ctx.parents)):
+        if id(node) in wanted or (
+            isinstance(node, Context) and any(id(p) in reaches for p in node.inputs)
+        ):
             reaches.add(id(node))
     return reaches
 
@@ -331,12 +357,12 @@ def grad(
     for t in inputs:
         if not t.requires_grad:
             raise GraphError("grad: one of the inputs does not require grad")
-    capture: dict[int, Any] = {id(t): None for t in inputs}
+    capture: dict[int, Any] = {id(node_of(t)): None for t in inputs}
     keep = create_graph if retain_graph is None else bool(retain_graph)
     backward(roots[0][0], roots[0][1], keep, capture, tuple(roots[1:]), create_graph)
     result = []
     for i, t in enumerate(inputs):
-        g = capture[id(t)]
+        g = capture[id(node_of(t))]
         if g is None and not allow_unused:
             raise GraphError(
                 f"grad: input {i} was not used in the graph of the outputs; pass "

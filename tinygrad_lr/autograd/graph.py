@@ -13,8 +13,8 @@ from .mode import enable_grad, no_grad, recording
 from .xp import Arrays
 
 # The engine works on `tensor.Tensor`s but does not import that module (which imports this one):
-# what it uses of a tensor is `array`, `grad`, `grad_fn`, `requires_grad`, `retains_grad`,
-# `_hooks` (its gradient hooks), `version` (its VersionCounter), `_version` (its value) and
+# what it uses of a tensor is `array`, `grad`, `grad_fn`, `_requires_grad`, `_hooks` (a leaf's
+# gradient hooks), `version` (its VersionCounter), `_version` (its value), `name` and
 # `Tensor.wrap`, which makes a new tensor around an array.
 Tensor = Any
 
@@ -64,36 +64,49 @@ def needs_input_grad(parents: tuple[Tensor, ...]) -> tuple[bool, ...]:
 
 
 class Context:
-    """What one applied op remembers for its backward, like PyTorch's `ctx`.
+    """What one applied op remembers for its backward: PyTorch's `ctx`, and a node of the graph.
 
-    `parents` are the input tensors, `needs_input_grad` says which of them need a gradient (so a
-    backward can skip the others), `saved_tensors` holds the arrays the backward rule needs. Ops
-    may keep other small facts on it too (`ctx.dim`, `ctx.shape`). After backward, `release()`
-    drops all of it, so the graph's memory is freed as soon as the output is.
+    `inputs` says where each input's gradient goes: the `Context` of the op that made it, or,
+    for a leaf (a parameter, the data, a constant), the tensor itself. An input made by another
+    op is not kept: as in PyTorch, an intermediate result lives as long as the program holds it,
+    or a backward rule saved its values, and no longer. `needs_input_grad` says which inputs need
+    a gradient (so a backward can skip the others), `saved_tensors` holds the arrays the backward
+    rule needs, `out_shape` and `out_dtype` describe the output (the gradient arriving here has
+    them). Ops may keep other small facts on it too (`ctx.dim`, `ctx.shape`). After backward,
+    `release()` drops all of it, so the graph's memory is freed as soon as the output is.
 
     `saved_versions` notes, for every saved array that is an input's (or the output's) values,
-    which tensor it is and its version when it was saved: `check_versions` compares them before
-    backward.
+    which one it is and its version when it was saved: `check_versions` compares them before
+    backward. `hooks` are the gradient hooks of the output (`register_hook` on a non-leaf), and
+    `retained` a weak reference to the output when it asked to keep its gradient (`retain_grad`).
     """
 
     # Fixed slots make a context cheaper to create; `__dict__` keeps room for what an op adds.
     __slots__ = (
         "__dict__",
+        "hooks",
+        "inputs",
         "needs_input_grad",
         "op",
-        "parents",
+        "out_dtype",
+        "out_shape",
         "released",
+        "retained",
         "saved_tensors",
         "saved_versions",
     )  # fmt: skip
 
+    # a node always leads to something that requires grad (a leaf is a tensor, with its own flag)
+    _requires_grad = True
+
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
-        self.parents = parents
         self.needs_input_grad = needs_input_grad(parents)
+        self.inputs: tuple[Any, ...] = ()
         self.saved_tensors: tuple[Any, ...] = ()
-        self.saved_versions: tuple[int, ...] = ()
+        self.saved_versions: tuple[Any, ...] = ()
         self.released = False
+        self.hooks = self.retained = None
 
     # the namespace the backward rule computes with: NumPy (`Arrays`) in a plain backward, the
     # same names on tensors while a backward is being recorded (create_graph)
@@ -102,36 +115,51 @@ class Context:
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
 
-    def note_versions(self, output: Tensor) -> None:
-        """Remember the version of each tensor whose values were saved, as pairs of numbers
-        in one flat tuple: which tensor (the input's position, or -1 for the op's own output)
-        and its version now."""
-        noted: list[int] = []
-        for array in self.saved_tensors:
+    def link(self, parents: tuple[Tensor, ...], output: Tensor) -> None:
+        """Make this op a node of the graph, once it is known to be recorded: where each
+        input's gradient goes, what the output is like, and the versions of what was saved."""
+        self.inputs = tuple([p.grad_fn or p for p in parents])
+        self.out_shape, self.out_dtype = output.array.shape, output.array.dtype
+        if self.saved_tensors:
+            self.note_versions(parents, output)
+
+    def note_versions(self, parents: tuple[Tensor, ...], output: Tensor) -> None:
+        """For each saved array that is an input's or the output's values, four numbers in one
+        flat tuple: its place among the saved values, which tensor it is (the input's position,
+        or -1 for the op's own output), that tensor (an input) or its version counter (the
+        output: keeping the output itself would be a reference cycle), and its version now.
+        An array two inputs share (`x * x.detach()`) counts as the input at its own place."""
+        noted: list[Any] = []
+        for k, array in enumerate(self.saved_tensors):
             if array is None:
                 continue
-            for i, t in enumerate(self.parents):
-                if array is t.array:
-                    noted += (i, t._version)
-            if array is output.array:
-                noted += (-1, output._version)
+            which = k if k < len(parents) and array is parents[k].array else None
+            if which is None:
+                which = next((i for i, t in enumerate(parents) if array is t.array), None)
+            if which is not None:
+                t = parents[which]
+                noted += (k, which, t, t._version)
+            elif array is output.array:
+                noted += (k, -1, output.version, output._version)
         self.saved_versions = tuple(noted)
 
-    def check_versions(self, output: Tensor) -> None:
+    def check_versions(self) -> None:
         """Raise GraphError if a saved tensor was changed in place since the forward pass: the
         rule would compute the gradient from values the forward pass never saw."""
         noted = self.saved_versions
-        for k in range(0, len(noted), 2):
-            which, then = noted[k], noted[k + 1]
-            t = output if which < 0 else self.parents[which]
-            now = t._version
+        for k in range(0, len(noted), 4):
+            which, held, then = noted[k + 1], noted[k + 2], noted[k + 3]
+            now = held.value if which < 0 else held._version
             if now != then:
-                what = "its output" if which < 0 else f"its input {which}"
-                name = f" ({t.name})" if t.name else ""
+                if which < 0:
+                    what, shape, dtype = "its output", self.out_shape, self.out_dtype
+                else:
+                    name = f" ({held.name})" if held.name else ""
+                    what = f"its input {which}{name}"
+                    shape, dtype = tuple(held.shape), held.array.dtype
                 raise GraphError(
                     f"backward through {self.name}: one of the tensors it saved for the "
-                    f"gradient, {what}{name} of shape {tuple(t.shape)} ({t.array.dtype}), was "
-                    "changed in "
+                    f"gradient, {what} of shape {shape} ({dtype}), was changed in "
                     f"place after the forward pass: it is at version {now}, {self.name} "
                     f"saved it at version {then}. The gradient would be computed from values "
                     "the forward pass never saw. In-place changes are optimizer.step(), zero_(), "
@@ -156,7 +184,8 @@ class Context:
     def release(self) -> None:
         """Forget the inputs and saved arrays; a later backward through this op is an error."""
         self.__dict__.clear()
-        self.parents = self.needs_input_grad = self.saved_tensors = self.saved_versions = ()
+        self.inputs = self.needs_input_grad = self.saved_tensors = self.saved_versions = ()
+        self.hooks = self.retained = None
         self.released = True
 
     @property
@@ -165,7 +194,7 @@ class Context:
         `grad_fn.next_functions`: the input's own `grad_fn`, an `AccumulateGrad` holding it for
         a leaf that requires grad, or None for an input that needs no gradient; the 0 says which
         output of that node (each op here has one). Empty once released."""
-        return tuple((_next_node(parent), 0) for parent in self.parents)
+        return tuple((_next_node(node), 0) for node in self.inputs)
 
     def __repr__(self) -> str:
         """As PyTorch prints a node: `<MulBackward0 object at 0x…>`."""
@@ -187,10 +216,10 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {hex(id(self))}>"
 
 
-def _next_node(tensor: Tensor) -> Any:
-    if tensor.grad_fn is not None:
-        return tensor.grad_fn
-    return AccumulateGrad(tensor) if tensor.requires_grad else None
+def _next_node(node: Any) -> Any:
+    if isinstance(node, Context):
+        return node
+    return AccumulateGrad(node) if node.requires_grad else None
 
 
 class Op:
@@ -237,8 +266,7 @@ class Op:
         if not (True in ctx.needs_input_grad and recording.enabled):
             return first.wrap(out, None, first.version if view else None)
         result = first.wrap(out, ctx, first.version if view else None)
-        if ctx.saved_tensors:
-            ctx.note_versions(result)
+        ctx.link(inputs, result)
         return result
 
 
@@ -251,6 +279,20 @@ class FunctionCtx(Context):
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         self.non_differentiable = {id(t) for t in outputs}
+
+    def note_versions(self, parents: tuple[Tensor, ...], output: Tensor) -> None:
+        """As `Context.note_versions`, for saved tensors: an input is known by identity, the
+        output by its memory (forward returned a tensor the recorded output shares it with)."""
+        noted: list[Any] = []
+        for k, t in enumerate(self.saved_tensors):
+            if not hasattr(t, "array"):
+                continue
+            which = next((i for i, p in enumerate(parents) if p is t), None)
+            if which is not None:
+                noted += (k, which, t, t._version)
+            elif t.array is output.array:
+                noted += (k, -1, output.version, output._version)
+        self.saved_versions = tuple(noted)
 
     @property
     def name(self) -> str:
@@ -275,7 +317,8 @@ class _Custom(Op):
         function = ctx.function
         recorded = hasattr(g, "array")
         with enable_grad() if recorded else no_grad():
-            grads = function.backward(ctx, g if recorded else ctx.parents[0].wrap(g))
+            wrap = next(a for a in ctx.arguments if hasattr(a, "array")).wrap
+            grads = function.backward(ctx, g if recorded else wrap(g))
         grads = grads if isinstance(grads, tuple) else (grads,)
         tensors = [i for i, a in enumerate(ctx.arguments) if hasattr(a, "array")]
         if len(grads) != len(ctx.arguments):
@@ -344,10 +387,5 @@ class Function:
         # `out` stays what ctx saved (no cycle through the graph); the recorded result shares
         # its memory and version counter, so a change to either is seen at backward
         result = out.wrap(out.array, ctx, out.version)
-        noted: list[int] = []
-        for t in ctx.saved_tensors:
-            which = next((i for i, p in enumerate(tensors) if p is t), -1 if t is out else None)
-            if which is not None:
-                noted += (which, t._version)
-        ctx.saved_versions = tuple(noted)
+        ctx.link(tensors, result)
         return result

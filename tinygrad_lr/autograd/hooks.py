@@ -42,12 +42,13 @@ def add_hook(hooks: dict[int, Any], hook: Any) -> RemovableHandle:
     return handle
 
 
-def run_gradient_hooks(tensor: Any, grad: Any, recorded: bool) -> Any:
-    """`grad` after the hooks of `tensor` (kept on the tensor, in `_hooks`), each seeing what
-    the one before returned. `grad` is an array, or a tensor when the backward is recorded; a
-    hook sees a tensor and may return one of the same shape and dtype."""
-    for hook in list(tensor._hooks.values()):
-        seen = grad if recorded else tensor.wrap(grad)
+def run_gradient_hooks(hooks: dict[int, Any], wrap: Any, grad: Any, recorded: bool) -> Any:
+    """`grad` after `hooks` (a leaf's, kept on the tensor; those of a tensor an op made, kept on
+    its node, which outlives it), each seeing what the one before returned. `grad` is an array,
+    or a tensor when the backward is recorded; a hook sees a tensor (`wrap` makes it) and may
+    return one of the same shape and dtype."""
+    for hook in list(hooks.values()):
+        seen = grad if recorded else wrap(grad)
         changed = hook(seen)
         if changed is None:
             continue
