@@ -162,3 +162,18 @@ def test_hooks_and_retain_grad_of_an_intermediate_work_whether_or_not_it_is_stil
     np.testing.assert_array_equal(seen[0], [6.0, -12.0])
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
     np.testing.assert_allclose(retained.grad.numpy(), tr.grad.numpy(), rtol=1e-15)
+
+
+def test_a_read_only_constant_is_not_noted_but_twice_differentiable_inputs_are():
+    """`x * 2.0` saves the shared constant 2, which cannot change: no version note for it (one
+    object fewer per op). A read-only array that requires grad is still an input with a graph:
+    its second derivative is right."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    assert (x * 2.0).grad_fn.saved_versions == ()
+    values = np.array([1.0, 2.0])
+    values.flags.writeable = False
+    w = tg.from_numpy(values).requires_grad_()
+    (first,) = tg.autograd.grad((w * w * w).sum(), w, create_graph=True)
+    (second,) = tg.autograd.grad(first.sum(), w)
+    np.testing.assert_array_equal(first.detach().numpy(), 3 * values**2)
+    np.testing.assert_array_equal(second.numpy(), 6 * values)

@@ -135,10 +135,11 @@ def _saved_as_tensors(ctx: Context, wrap: Any) -> tuple[Any, ...]:
 
     An op saves arrays: its inputs', its output's, or data such as a mask. `ctx.saved_versions`
     says which saved value is which input's (that tensor is kept there) or the output's (a
-    tensor around it, made by this node, carries the graph on); data that is not a float (masks,
-    indices) becomes a constant. A saved float array that is neither was computed by the op
-    itself, with no graph to differentiate: that is an error. A `Function` saves tensors: its
-    inputs are themselves, its output becomes the node's.
+    tensor around it, made by this node, carries the graph on); a read-only constant input is
+    not noted there, and stays a constant, as does data that is not a float (masks, indices). A
+    saved float array that is none of these was computed by the op itself, with no graph to
+    differentiate: that is an error. A `Function` saves tensors: its inputs are themselves, its
+    output becomes the node's.
     """
     noted = ctx.saved_versions
     known = {noted[k]: (noted[k + 1], noted[k + 2]) for k in range(0, len(noted), 4)}
@@ -153,6 +154,8 @@ def _saved_as_tensors(ctx: Context, wrap: Any) -> tuple[Any, ...]:
             out.append(wrap(getattr(a, "array", a), ctx))
         elif hasattr(a, "array"):  # a tensor a Function computed and saved: as it is
             out.append(a)
+        elif any(a is leaf.array for leaf in ctx.inputs if not isinstance(leaf, Context)):
+            out.append(wrap(a))  # a constant input (not noted: it cannot change)
         elif a.dtype.kind in "fc":
             raise GraphError(
                 f"backward through {ctx.name} cannot be recorded (create_graph=True): its rule "

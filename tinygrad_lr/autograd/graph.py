@@ -102,11 +102,9 @@ class Context:
     def __init__(self, op: type[Op], parents: tuple[Tensor, ...]) -> None:
         self.op = op
         self.needs_input_grad = needs_input_grad(parents)
-        self.inputs: tuple[Any, ...] = ()
         self.saved_tensors: tuple[Any, ...] = ()
         self.saved_versions: tuple[Any, ...] = ()
         self.released = False
-        self.hooks = self.retained = None
 
     # the namespace the backward rule computes with: NumPy (`Arrays`) in a plain backward, the
     # same names on tensors while a backward is being recorded (create_graph)
@@ -118,8 +116,13 @@ class Context:
     def link(self, parents: tuple[Tensor, ...], output: Tensor) -> None:
         """Make this op a node of the graph, once it is known to be recorded: where each
         input's gradient goes, what the output is like, and the versions of what was saved."""
-        self.inputs = tuple([p.grad_fn or p for p in parents])
+        if len(parents) == 2:  # the most common case, without a loop
+            a, b = parents
+            self.inputs = (a.grad_fn or a, b.grad_fn or b)
+        else:
+            self.inputs = tuple([p.grad_fn or p for p in parents])
         self.out_shape, self.out_dtype = output.array.shape, output.array.dtype
+        self.hooks = self.retained = None
         if self.saved_tensors:
             self.note_versions(parents, output)
 
@@ -128,17 +131,20 @@ class Context:
         flat tuple: its place among the saved values, which tensor it is (the input's position,
         or -1 for the op's own output), that tensor (an input) or its version counter (the
         output: keeping the output itself would be a reference cycle), and its version now.
-        An array two inputs share (`x * x.detach()`) counts as the input at its own place."""
+        An array two inputs share (`x * x.detach()`) counts as the input at its own place. A
+        read-only constant (`x * 2.0`'s 2) cannot change, and is not noted."""
         noted: list[Any] = []
         for k, array in enumerate(self.saved_tensors):
             if array is None:
                 continue
-            which = k if k < len(parents) and array is parents[k].array else None
-            if which is None:
-                which = next((i for i, t in enumerate(parents) if array is t.array), None)
-            if which is not None:
+            which = -2
+            for i, t in enumerate(parents):
+                if array is t.array and (which < 0 or i == k):
+                    which = i
+            if which >= 0:
                 t = parents[which]
-                noted += (k, which, t, t._version)
+                if t._requires_grad or array.flags.writeable:
+                    noted += (k, which, t, t._version)
             elif array is output.array:
                 noted += (k, -1, output.version, output._version)
         self.saved_versions = tuple(noted)
