@@ -306,7 +306,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         description="Run one forward and backward pass of the lesson's model at its seeded "
         "initial weights (no optimizer step, so there is no --epochs or --lr), print the "
         "backward pass one op at a time (the rule applied, the incoming gradient, the gradients "
-        "sent on), and draw the graph with its values and gradients to --out/graph.svg "
+        "sent on), and draw the graph to --out/graph.svg, with the values of the leaves and the "
+        "loss and the leaves' gradients (as in PyTorch, the graph keeps no intermediate values) "
         "(Graphviz's dot program renders it; without it the DOT text is written to graph.dot). "
         "The same --seed prints the same numbers.",
     )

@@ -205,3 +205,14 @@ def test_the_fused_model_is_two_nodes_with_the_same_gradients(step):
     assert [r["op"] for r in t.records] == ["CrossEntropy", "Linear"]
     for p, expected in zip(model.parameters(), composite):
         np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-13, atol=1e-16)
+
+
+def test_an_intermediate_is_drawn_with_its_values_only_when_it_retains_its_gradient():
+    x = tensor([1.0, 2.0], requires_grad=True, name="x")
+    kept, dropped = x * 3.0, x * 5.0
+    kept.retain_grad()
+    loss = (kept + dropped).sum()
+    loss.backward(retain_graph=True)
+    labels = list(_parse(visual.draw_graph(loss))[0].values())
+    assert any(label.startswith("(2,) float32\\ndata [3., 6.]\\ngrad [1., 1.]") for label in labels)
+    assert "(2,) float32\\nvalues not kept" in labels
