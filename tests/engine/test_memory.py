@@ -177,3 +177,27 @@ def test_a_read_only_constant_is_not_noted_but_twice_differentiable_inputs_are()
     (second,) = tg.autograd.grad(first.sum(), w)
     np.testing.assert_array_equal(first.detach().numpy(), 3 * values**2)
     np.testing.assert_array_equal(second.numpy(), 6 * values)
+
+
+def test_a_read_only_view_of_a_tensor_that_changes_in_place_is_still_checked():
+    """`expand` gives a read-only view, but of a tensor that can change: the change is caught
+    at backward, as in PyTorch (only the shared constants go unnoted)."""
+    x = tg.tensor(np.arange(6.0).reshape(2, 3) + 1, requires_grad=True, dtype=np.float64)
+    b = tg.tensor(np.array([[1.0, 2.0, 3.0]]), dtype=np.float64)
+    y = (x * b.expand(2, 3)).sum()
+    b.add_(10)
+    with pytest.raises(tg.GraphError, match="changed in place"):
+        y.backward()
+
+
+def test_retain_grad_fills_grad_in_autograd_grad_too_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    results = {}
+    for lib, name in ((tg, "ours"), (torch, "torch")):
+        x = lib.tensor([1.0, 2.0], requires_grad=True, dtype=lib.float64)
+        y = x * 3
+        y.retain_grad()
+        (gx,) = lib.autograd.grad((y * y).sum(), x)
+        results[name] = (gx.detach().numpy(), y.grad.detach().numpy())
+    for ours, theirs in zip(results["ours"], results["torch"], strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -249,15 +249,14 @@ def _run(
         ctx = node
         if ctx.hooks:  # the hooks of a tensor an op made
             g = run_gradient_hooks(ctx.hooks, wrap, g, recorded)
-        if capture is not None:
-            if id(ctx) in capture:
-                capture[id(ctx)] = g
-            if not any(id(p) in reaches for p in ctx.inputs):
-                continue  # a captured input with nothing asked for below it
-        elif ctx.retained is not None:  # retain_grad(): the tensor's .grad too, while it lives
-            kept = ctx.retained()
+        if capture is not None and id(ctx) in capture:
+            capture[id(ctx)] = g
+        if ctx.retained is not None:  # retain_grad(): its .grad too, while it lives (in grad()
+            kept = ctx.retained()  # as well, as in PyTorch)
             if kept is not None:
                 accumulate_grad(kept, g)
+        if capture is not None and not any(id(p) in reaches for p in ctx.inputs):
+            continue  # a captured input with nothing asked for below it
         if ctx.saved_versions:
             ctx.check_versions()
         input_grads = _recorded_rule(ctx, wrap, g, xp) if recorded else ctx.op.backward(ctx, g)

@@ -132,7 +132,8 @@ class Context:
         or -1 for the op's own output), that tensor (an input) or its version counter (the
         output: keeping the output itself would be a reference cycle), and its version now.
         An array two inputs share (`x * x.detach()`) counts as the input at its own place. A
-        read-only constant (`x * 2.0`'s 2) cannot change, and is not noted."""
+        shared constant (`x * 2.0`'s 2: read-only, no version counter, no grad) cannot change,
+        and is not noted; a read-only view of a tensor that can change (`b.expand(...)`) is."""
         noted: list[Any] = []
         for k, array in enumerate(self.saved_tensors):
             if array is None:
@@ -143,7 +144,7 @@ class Context:
                     which = i
             if which >= 0:
                 t = parents[which]
-                if t._requires_grad or array.flags.writeable:
+                if t._requires_grad or array.flags.writeable or t._version_counter is not None:
                     noted += (k, which, t, t._version)
             elif array is output.array:
                 noted += (k, -1, output.version, output._version)
