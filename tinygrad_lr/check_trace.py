@@ -102,9 +102,7 @@ class _Recorder:
 
 
 @contextlib.contextmanager
-def _op_parameters(
-    store: dict[int, Kept],
-) -> Iterator[None]:
+def _op_parameters(store: dict[int, Kept]) -> Iterator[None]:
     """Keep the keyword parameters and input values of every recorded `Op` applied in this
     thread (a node keeps neither the parameters its forward took, such as Sum's axes, nor the
     values of inputs other ops made). `Op.apply` is wrapped for the duration; other threads
