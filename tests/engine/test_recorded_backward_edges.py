@@ -36,6 +36,24 @@ def test_a_long_float32_sum_over_the_last_axis_keeps_numpys_accuracy():
     assert ours[0] == tg.tensor(x[:1]).sum().item()
 
 
+@pytest.mark.parametrize("shape", [(700, 2), (100_000, 10), (65, 64)])
+def test_a_sum_over_the_rows_through_blas_is_no_less_accurate_than_numpys(shape):
+    """Summing a C-ordered matrix over its rows (a bias's gradient) goes through BLAS; NumPy's
+    own reduction there is a running sum too, so the error may differ but is no larger."""
+    from tinygrad_lr.autograd.xp import sum_over
+
+    rng = np.random.default_rng(shape[0])
+    for dtype in (np.float32, np.float64):
+        x = (rng.standard_normal(shape) + 3.0).astype(dtype)  # same signs: a running sum drifts
+        exact = x.astype(np.longdouble).sum(axis=0)
+        ours, numpys = sum_over(x, (0,)), x.sum(axis=0)
+        assert ours.dtype == dtype and sum_over(x, 0, keepdims=True).shape == (1, shape[1])
+        tolerance = (
+            np.abs(numpys - exact).max() * 1.5 + 4 * np.finfo(dtype).eps * np.abs(exact).max()
+        )
+        assert np.abs(ours - exact).max() <= tolerance
+
+
 class SinRecordedWrong(tg.Op):
     """sin, whose rule adds g when it runs on tensors: right first order, wrong recorded."""
 

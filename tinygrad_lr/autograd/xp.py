@@ -30,14 +30,22 @@ SHORT_ROW = 64
 
 
 def sum_over(x: np.ndarray, axis: int | tuple[int, ...], keepdims: bool = False) -> np.ndarray:
-    """x summed over `axis`. Over a short last axis alone, for float32 and float64, as a product
-    with a vector of ones: NumPy's reduction along a short last axis pays for every row (10 µs
-    for 700 rows of 2), BLAS sums each row along contiguous memory (1 µs)."""
+    """x summed over `axis`, for float32 and float64 in two cases as a product with a vector of
+    ones (BLAS), which is faster and no less accurate:
+
+    - over a short last axis alone: NumPy's reduction along a short last axis pays for every row
+      (10 µs for 700 rows of 2), BLAS sums each row along contiguous memory (1 µs);
+    - over the rows of a C-ordered matrix (a bias's gradient): NumPy adds the rows one after the
+      other, as a running sum, and so does BLAS, several times faster (8 µs against 1.5 for 700
+      rows of 2, 1.3 ms against 0.25 for 100,000 rows of 10)."""
     last = x.ndim - 1
-    short = last > 0 and x.shape[-1] <= SHORT_ROW
-    if short and axis in (last, (last,), -1, (-1,)) and x.dtype in _BLAS_FLOATS:
-        total = x @ np.ones(x.shape[-1], dtype=x.dtype)
-        return total[..., None] if keepdims else total
+    if x.dtype in _BLAS_FLOATS:
+        if last > 0 and x.shape[-1] <= SHORT_ROW and axis in (last, (last,), -1, (-1,)):
+            total = x @ np.ones(x.shape[-1], dtype=x.dtype)
+            return total[..., None] if keepdims else total
+        if last == 1 and axis in (0, (0,)) and x.shape[0] > SHORT_ROW and x.flags.c_contiguous:
+            total = np.ones(x.shape[0], dtype=x.dtype) @ x
+            return total[None] if keepdims else total
     return x.sum(axis=axis, keepdims=keepdims)
 
 
