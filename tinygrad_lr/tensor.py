@@ -394,12 +394,12 @@ class Tensor:
         for t in inputs:
             if not t.requires_grad:
                 raise GraphError("backward: one of the inputs does not require grad")
-        node_of = autograd.engine.node_of
-        captured: dict[int, Any] = {id(node_of(t)): None for t in inputs}
+        keys = {t: id(autograd.engine.node_of(t)) for t in inputs}  # each once, even if twice
+        captured: dict[int, Any] = dict.fromkeys(keys.values())
         autograd.backward(self, grad, keep, capture=captured, create_graph=create_graph)
-        for t in dict.fromkeys(inputs):  # each once, even if listed twice
-            if captured[id(node_of(t))] is not None:
-                autograd.accumulate_grad(t, captured[id(node_of(t))])
+        for t, key in keys.items():
+            if captured[key] is not None:
+                autograd.accumulate_grad(t, captured[key])
 
     # --- binary elementwise ops ----------------------------------------------------------------
     def _operands(self, other: Any, reverse: bool = False) -> tuple[Tensor, Tensor]:

@@ -36,26 +36,32 @@ def _describe(node: Any) -> str:
     """A node of the graph by the name of its tensor, else what made it ("Sub result"); a
     leaf by its name, else "leaf"."""
     if isinstance(node, Context):
-        return node.__dict__.get("output_name") or f"{node.name} result"
+        return _output_name(node) or f"{node.name} result"
     return node.name or "leaf"
 
 
+def _output_name(node: Context) -> str | None:
+    """The name given to the tensor a node made (`Tensor.name` tells its node), if any."""
+    return node.__dict__.get("output_name")
+
+
 # --- graph drawing ---------------------------------------------------------------------------
-def _label(t: Tensor, show_grad: bool) -> str:
-    lines = [t.name] if t.name else []
-    lines.append(f"{tuple(t.shape)} {t.dtype}")
-    lines.append(f"data {summary(t.array)}")
-    if show_grad and t.grad is not None:
-        lines.append(f"grad {summary(t.grad.array)}")
+def _box(name: str | None, shape: tuple[int, ...], dtype: np.dtype, rest: list[str]) -> str:
+    """A tensor's box as DOT label text: its name (if any), shape and dtype, then `rest`."""
+    lines = ([name] if name else []) + [f"{tuple(shape)} {dtype}", *rest]
     return "\\n".join(line.replace('"', "'") for line in lines)
+
+
+def _label(t: Tensor, show_grad: bool) -> str:
+    rest = [f"data {summary(t.array)}"]
+    if show_grad and t.grad is not None:
+        rest.append(f"grad {summary(t.grad.array)}")
+    return _box(t.name, t.shape, t.dtype, rest)
 
 
 def _unkept_label(node: Context) -> str:
     """An intermediate result's box: its name, shape and dtype; its values are not kept."""
-    name = node.__dict__.get("output_name")
-    lines = [name] if name else []
-    lines += [f"{node.out_shape} {node.out_dtype}", "values not kept"]
-    return "\\n".join(line.replace('"', "'") for line in lines)
+    return _box(_output_name(node), node.out_shape, node.out_dtype, ["values not kept"])
 
 
 def _style(t: Tensor) -> str:
